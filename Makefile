@@ -1,0 +1,49 @@
+# Kapstone — the README's two commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/kapstone
+REDIS ?= redis://127.0.0.1:6379/0
+
+.PHONY: demo install migrate test test-integration test-e2e test-all check-deploy bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --no-input -v 0
+
+## make demo: set up everything and serve the demo at http://127.0.0.1:8000
+demo: migrate
+	$(PY) manage.py load_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## make test: the whole fast suite (SQLite, eager tasks)
+test: install
+	$(PY) -m pytest -m "not integration and not e2e"
+
+## PostgreSQL + Redis + a real Celery worker
+test-integration: install
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(PY) -m pytest -m integration tests/integration
+
+## Playwright driving Debian's Chromium against a live server
+test-e2e: install
+	$(PY) -m pytest -m e2e tests/e2e
+
+test-all: test test-integration test-e2e
+
+## Production-like settings must pass Django's deployment checklist without warnings
+check-deploy: install
+	DEBUG=False SECRET_KEY=$$($(PY) -c "import secrets;print(secrets.token_urlsafe(50))") \
+	ALLOWED_HOSTS=kapstone.example DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media static

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _resync_roles(sender, apps, using, **kwargs):
+    from .roles import sync_role_groups
+
+    sync_role_groups(apps)
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Accounts"
+
+    def ready(self):
+        from . import signals  # noqa: F401
+
+        # After every migrate (the last app's signal), so new models' permissions
+        # reach the role groups without a hand-written migration each time.
+        post_migrate.connect(_resync_roles, sender=self, dispatch_uid="kapstone-roles")

@@ -1,0 +1,81 @@
+from django.db import models
+from django.db.models import Q
+
+
+class Framework(models.Model):
+    """An outcome framework (e.g. the KAP certificate's graduate expectations)."""
+
+    title = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    uri = models.URLField(
+        max_length=300, unique=True, help_text="Stable identifier used in CASE exports."
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FrameworkVersionQuerySet(models.QuerySet):
+    def published(self) -> "FrameworkVersionQuerySet":
+        return self.filter(published_at__isnull=False)
+
+
+class FrameworkVersion(models.Model):
+    """A numbered edition of a framework. Enrolments are pinned to one version."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    objects = FrameworkVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["framework", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "number"], name="version_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        state = "" if self.published_at else " (draft)"
+        return f"{self.framework.title} v{self.number}{state}"
+
+
+class Outcome(models.Model):
+    """One graduate outcome, e.g. K3, with the rule that decides when it is met."""
+
+    class Category(models.TextChoices):
+        KNOWLEDGE = "knowledge", "Knowledge"
+        COMPETENCY = "competency", "Competency"
+        EXPERIENCE = "experience", "Experience"
+
+    class EvidenceRule(models.TextChoices):
+        COURSEWORK = "coursework", "Coursework and trainer sign-off"
+        SIGNOFF = "signoff", "Trainer sign-off with evidence"
+        HOURS = "hours", "Confirmed consultation hours"
+
+    version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="outcomes")
+    code = models.CharField(max_length=16, help_text="Stable short code, e.g. K3.")
+    uri = models.URLField(max_length=300)
+    category = models.CharField(max_length=16, choices=Category.choices)
+    statement = models.TextField()
+    evidence_rule = models.CharField(max_length=16, choices=EvidenceRule.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="outcome_code_unique"),
+            models.CheckConstraint(
+                condition=Q(category="experience", evidence_rule="hours")
+                | ~Q(category="experience"),
+                name="experience_outcomes_use_hours",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.statement[:60]}"

@@ -1,0 +1,135 @@
+"""Every URL declares who may use it.
+
+A view gets its policy from ``@access(POLICY)``; third-party URL sets (Wagtail, allauth,
+Django admin) get theirs from ``declare_urlpatterns`` in ``config/urls.py``. Either way
+the callback ends up wrapped by ``enforce`` and carries ``.access_policy``, which
+``tests/test_access_policy.py`` reads for every pattern Django can resolve.
+
+Policies are about roles. Which *record* a permitted user may touch is a queryset
+scope in the owning app's ``permissions.py`` (see ``get_visible_or_404``).
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import URLPattern, URLResolver
+
+from accounts.roles import Role, roles_of
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    description: str
+    login_required: bool = True
+    roles: frozenset[str] = field(default_factory=frozenset)
+    permission: str = ""
+    staff_only: bool = False
+
+    def allows(self, user) -> bool:
+        if not self.login_required:
+            return True
+        if not user.is_authenticated or not user.is_active:
+            return False
+        if self.staff_only and not user.is_staff:
+            return False
+        if self.permission and not user.has_perm(self.permission):
+            return False
+        if self.roles and not (self.roles & roles_of(user)):
+            return False
+        return True
+
+
+PUBLIC = Policy("public", "Anyone, signed in or not.", login_required=False)
+SIGNED_IN = Policy("signed-in", "Any signed-in user.")
+TRAINEE = Policy("trainee", "Signed-in trainees.", roles=frozenset({Role.TRAINEE}))
+TRAINER = Policy("trainer", "Signed-in trainers.", roles=frozenset({Role.TRAINER}))
+PROGRAM_ADMIN = Policy(
+    "program-admin", "Signed-in program admins.", roles=frozenset({Role.PROGRAM_ADMIN})
+)
+WAGTAIL_ADMIN = Policy(
+    "wagtail-admin",
+    "Users allowed into the Wagtail admin (program admins, curriculum editors).",
+    permission="wagtailadmin.access_admin",
+)
+DJANGO_ADMIN = Policy(
+    "django-admin", "Active staff users (superusers) only.", staff_only=True
+)
+
+ALL_POLICIES = (PUBLIC, SIGNED_IN, TRAINEE, TRAINER, PROGRAM_ADMIN, WAGTAIL_ADMIN, DJANGO_ADMIN)
+
+
+def _refuse(request, policy: Policy):
+    from audit.services import audit_record
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    audit_record(
+        verb="access.refused",
+        request=request,
+        details={"path": request.path[:200], "method": request.method, "policy": policy.name},
+    )
+    raise PermissionDenied
+
+
+def enforce(policy: Policy) -> Callable:
+    """Wrap a view so that it only runs for users its policy allows."""
+
+    def decorator(view):
+        if getattr(view, "access_policy", None) is not None and view.access_policy != policy:
+            raise ValueError(f"{view!r} already declares {view.access_policy.name}")
+
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not policy.allows(request.user):
+                return _refuse(request, policy)
+            return view(request, *args, **kwargs)
+
+        wrapper.access_policy = policy
+        return wrapper
+
+    return decorator
+
+
+access = enforce
+
+
+def declare_urlpatterns(
+    patterns: Iterable, default: Policy, overrides: dict[str, Policy] | None = None
+) -> list:
+    """Give every pattern in a third-party URL set a policy (by URL name, else default)."""
+    overrides = overrides or {}
+    patterns = list(patterns)
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            declare_urlpatterns(pattern.url_patterns, default, overrides)
+        elif isinstance(pattern, URLPattern):
+            policy = overrides.get(pattern.name or "", default)
+            callback = pattern.callback
+            if getattr(callback, "access_policy", None) is None:
+                pattern.callback = enforce(policy)(callback)
+    return patterns
+
+
+def get_visible_or_404(request, queryset, **lookup):
+    """Fetch one object through a visibility scope.
+
+    What a user may not see is a 404 (no hint that it exists); when it does exist the
+    refusal is written to the audit trail.
+    """
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist:
+        from audit.services import audit_record
+
+        if queryset.model._default_manager.filter(**lookup).exists():
+            audit_record(
+                verb="access.refused",
+                request=request,
+                details={"path": request.path[:200], "model": queryset.model._meta.label_lower},
+            )
+        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.")

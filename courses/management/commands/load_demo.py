@@ -1,0 +1,182 @@
+"""Load the demo program: the KAP certificate, one cohort and one person per role.
+
+Safe to run again: everything is looked up by a natural key first, so a second run
+changes nothing and prints the same logins.
+"""
+
+import datetime
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from wagtail.models import Page, Site
+
+from accounts.models import User
+from accounts.roles import Role
+from cms.models import HomePage
+from competencies.services import framework_load_bundled
+from courses import services
+from courses.models import Cohort, Enrolment, Program, TrainerAssignment
+
+DEMO_PASSWORD = "kapstone-demo-pass"
+# Base32; the same secret every run so an authenticator app set up once keeps working.
+DEMO_TOTP_SECRET = "KAPSTONEDEMOKAPSTONEDEMOKAPSTONE"
+
+PEOPLE = [
+    # email, full name, roles
+    ("admin@kapstone.test", "Alex Morgan", [Role.PROGRAM_ADMIN]),
+    ("editor@kapstone.test", "Sam Whitfield", [Role.CURRICULUM_EDITOR]),
+    ("trainer.okafor@kapstone.test", "Dr. Maya Okafor", [Role.TRAINER]),
+    ("trainer.ferreira@kapstone.test", "Dr. Luis Ferreira", [Role.TRAINER]),
+    ("trainee.ellis@kapstone.test", "Jordan Ellis, LMFT", []),
+    ("trainee.raman@kapstone.test", "Priya Raman, PMHNP", []),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo KAP certificate program with one person per role (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = {email: self._person(email, name, roles) for email, name, roles in PEOPLE}
+        admin = users["admin@kapstone.test"]
+        for email in ("admin@kapstone.test", "trainer.okafor@kapstone.test",
+                      "trainer.ferreira@kapstone.test"):
+            self._second_factor(users[email])
+
+        version = framework_load_bundled(actor=admin)
+        program, _ = Program.objects.get_or_create(
+            slug="kap-certificate",
+            defaults={
+                "name": "Postgraduate Certificate in Ketamine-Assisted Psychotherapy",
+                "summary": (
+                    "A postgraduate certificate for licensed mental health professionals — "
+                    "prescribers and therapists working together — in the safe, ethical and "
+                    "effective use of ketamine-assisted psychotherapy."
+                ),
+                "ce_hours": 150,
+                "framework": version.framework,
+            },
+        )
+        today = timezone.localdate()
+        cohort, _ = Cohort.objects.get_or_create(
+            program=program,
+            name=f"{today.year} cohort",
+            defaults={
+                "starts_on": today - datetime.timedelta(days=30),
+                "ends_on": today + datetime.timedelta(days=335),
+                "capacity": 40,
+            },
+        )
+        self._enrol(admin, users["trainee.ellis@kapstone.test"], cohort,
+                    profession=Enrolment.Profession.THERAPIST, license_type="LMFT",
+                    license_number="LMFT 104233", license_jurisdiction="California")
+        self._enrol(admin, users["trainee.raman@kapstone.test"], cohort,
+                    profession=Enrolment.Profession.PRESCRIBER, license_type="PMHNP",
+                    license_number="NP-889120", license_jurisdiction="Oregon")
+        okafor = users["trainer.okafor@kapstone.test"]
+        ferreira = users["trainer.ferreira@kapstone.test"]
+        ellis = users["trainee.ellis@kapstone.test"]
+        raman = users["trainee.raman@kapstone.test"]
+        for trainer, trainee, role in (
+            (okafor, ellis, TrainerAssignment.Role.CONSULTANT),
+            (okafor, ellis, TrainerAssignment.Role.ASSESSOR),
+            (ferreira, ellis, TrainerAssignment.Role.ASSESSOR),
+            (ferreira, raman, TrainerAssignment.Role.CONSULTANT),
+            (ferreira, raman, TrainerAssignment.Role.ASSESSOR),
+        ):
+            if not TrainerAssignment.objects.current().filter(
+                trainer=trainer, trainee=trainee, cohort=cohort, role=role
+            ).exists():
+                services.assignment_create(
+                    actor=admin, trainer=trainer, trainee=trainee, cohort=cohort, role=role,
+                    starts_on=cohort.starts_on,
+                )
+        self._home_page()
+        self._print_logins()
+
+    def _person(self, email, name, roles) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=name)
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        for role in roles:
+            if not user.groups.filter(name=role.value).exists():
+                user.groups.add(Group.objects.get(name=role.value))
+        return user
+
+    def _second_factor(self, user) -> None:
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, DEMO_TOTP_SECRET)
+            RecoveryCodes.activate(user)
+
+    def _enrol(self, admin, trainee, cohort, **license):
+        if Enrolment.objects.filter(trainee=trainee, cohort=cohort).exists():
+            return
+        services.enrolment_create(
+            actor=admin, trainee=trainee, cohort=cohort,
+            license_expires_on=timezone.localdate() + datetime.timedelta(days=700),
+            license_verified=True, enrolled_on=cohort.starts_on, **license,
+        )
+
+    def _home_page(self) -> None:
+        if HomePage.objects.exists():
+            return
+        root = Page.get_first_root_node()
+        home = HomePage(
+            title="Kapstone",
+            slug="kapstone-home",
+            lead=(
+                "Training records for the postgraduate certificate in ketamine-assisted "
+                "psychotherapy: the curriculum, every outcome, consultation hours with "
+                "trainers, and a certificate anyone can verify."
+            ),
+            body=[
+                ("heading", {"text": "Who the certificate is for", "level": "h2"}),
+                ("paragraph", (
+                    "<p>Licensed mental health professionals — prescribers and therapists "
+                    "who collaborate in care — who want to practise ketamine-assisted "
+                    "psychotherapy within the scope of their license.</p>"
+                )),
+                ("callout", {
+                    "title": "What a certificate is, and is not",
+                    "body": (
+                        "<p>The certificate recognises completion of training. It confers no "
+                        "license and no prescribing authority.</p>"
+                    ),
+                }),
+            ],
+        )
+        root.add_child(instance=home)
+        site = Site.objects.filter(is_default_site=True).first()
+        old_root = site.root_page if site else None
+        if site is None:
+            Site.objects.create(hostname="localhost", root_page=home, is_default_site=True,
+                                site_name="Kapstone")
+        else:
+            site.root_page = home
+            site.site_name = "Kapstone"
+            site.save()
+        # Wagtail's own "Welcome to your new Wagtail site!" page is replaced, not kept.
+        if old_root is not None and old_root.specific_class is Page and old_root.depth == 2:
+            old_root.delete()
+
+    def _print_logins(self) -> None:
+        out = self.stdout
+        out.write(self.style.SUCCESS("\nKapstone demo is ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
+        out.write(f"Password for every demo account: {DEMO_PASSWORD}\n")
+        for email, name, roles in PEOPLE:
+            label = ", ".join(r.value for r in roles) or "Trainee"
+            out.write(f"  {label:<18} {email:<34} {name}")
+        out.write(
+            "\nTrainers and the program admin must pass two-factor authentication. Their\n"
+            f"authenticator secret is {DEMO_TOTP_SECRET} (add it to any TOTP app), or print\n"
+            "the current code with:  .venv/bin/python manage.py demo_totp admin@kapstone.test\n"
+        )

@@ -1,0 +1,197 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Program(models.Model):
+    """A certificate program, e.g. the postgraduate certificate in KAP."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    summary = models.TextField(blank=True)
+    ce_hours = models.DecimalField(
+        "CE / contact hours", max_digits=6, decimal_places=1, default=0,
+        help_text="Continuing-education or contact hours the certificate represents.",
+    )
+    framework = models.ForeignKey(
+        "competencies.Framework", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="programs",
+        help_text="The outcome framework trainees of this program are assessed against.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CohortQuerySet(models.QuerySet):
+    def current(self, on: datetime.date | None = None) -> "CohortQuerySet":
+        """Cohorts running on a date (today by default)."""
+        on = on or timezone.localdate()
+        return self.filter(starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+
+
+class Cohort(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="cohorts")
+    name = models.CharField(max_length=120)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    capacity = models.PositiveSmallIntegerField(null=True, blank=True)
+    open_for_applications = models.BooleanField(default=False)
+
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="cohort_unique_name_per_program"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="cohort_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program.name} — {self.name}"
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def active(self) -> "EnrolmentQuerySet":
+        return self.filter(status=Enrolment.Status.ACTIVE)
+
+    def for_trainee(self, user) -> "EnrolmentQuerySet":
+        return self.filter(trainee=user)
+
+    def for_trainer(self, user, on: datetime.date | None = None) -> "EnrolmentQuerySet":
+        """Enrolments whose trainee the user is currently assigned to, in that cohort."""
+        assigned = TrainerAssignment.objects.current(on).filter(
+            trainer=user, trainee=models.OuterRef("trainee"), cohort=models.OuterRef("cohort")
+        )
+        return self.filter(models.Exists(assigned)).exclude(trainee=user)
+
+    def with_people(self) -> "EnrolmentQuerySet":
+        return self.select_related("trainee", "cohort__program")
+
+
+class Enrolment(models.Model):
+    """A trainee in a cohort, with the license that admits them to the program."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "On leave"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        COMPLETED = "completed", "Completed"
+
+    class Profession(models.TextChoices):
+        PRESCRIBER = "prescriber", "Prescriber"
+        THERAPIST = "therapist", "Therapist"
+
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrolments"
+    )
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="enrolments")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    profession = models.CharField(max_length=16, choices=Profession.choices)
+    license_type = models.CharField(
+        max_length=80, help_text="e.g. LMFT, LCSW, PsyD, MD, NP, PA."
+    )
+    license_number = models.CharField(max_length=64)
+    license_jurisdiction = models.CharField(
+        max_length=80, help_text="The state or country that issued the license."
+    )
+    license_expires_on = models.DateField()
+    license_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    license_verified_at = models.DateTimeField(null=True, blank=True)
+    framework_version = models.ForeignKey(
+        "competencies.FrameworkVersion", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="enrolments",
+        help_text="The framework version this trainee is assessed against, fixed at enrolment.",
+    )
+    enrolled_on = models.DateField(default=timezone.localdate)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cohort", "trainee__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["trainee", "cohort"], name="enrolment_once_per_cohort"),
+        ]
+        indexes = [models.Index(fields=["cohort", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.trainee} in {self.cohort}"
+
+    @property
+    def license_verified(self) -> bool:
+        return self.license_verified_at is not None
+
+    @property
+    def license_expired(self) -> bool:
+        return self.license_expires_on < timezone.localdate()
+
+
+class TrainerAssignmentQuerySet(models.QuerySet):
+    def current(self, on: datetime.date | None = None) -> "TrainerAssignmentQuerySet":
+        """Assignments in force on a date. ``ends_on`` is exclusive, so ending an
+        assignment today removes the trainer's access at once."""
+        on = on or timezone.localdate()
+        return self.filter(starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gt=on))
+
+    def for_trainer(self, user) -> "TrainerAssignmentQuerySet":
+        return self.filter(trainer=user)
+
+
+class TrainerAssignment(models.Model):
+    """A trainer responsible for a trainee in a cohort, as consultant or assessor."""
+
+    class Role(models.TextChoices):
+        CONSULTANT = "consultant", "Consultant"
+        ASSESSOR = "assessor", "Assessor"
+
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trainee_assignments"
+    )
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trainer_assignments"
+    )
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    starts_on = models.DateField(default=timezone.localdate)
+    ends_on = models.DateField(
+        null=True, blank=True, help_text="First day the trainer is no longer assigned."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TrainerAssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cohort", "trainee__email", "role"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(trainer=models.F("trainee")), name="assignment_not_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="assignment_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["trainer", "trainee", "cohort", "role"],
+                condition=Q(ends_on__isnull=True),
+                name="assignment_one_open_per_role",
+            ),
+        ]
+        indexes = [models.Index(fields=["trainer", "trainee", "cohort"])]
+
+    def __str__(self) -> str:
+        return f"{self.trainer} → {self.trainee} ({self.get_role_display()}, {self.cohort.name})"

@@ -1,0 +1,94 @@
+"""Reads for the role home pages. Each runs a fixed number of queries."""
+
+from django.db.models import Count, Q
+
+from .models import Cohort, Enrolment, TrainerAssignment
+
+
+def trainee_enrolments(*, trainee) -> list[Enrolment]:
+    """The trainee's enrolments with program, cohort, framework and current trainers."""
+    current = TrainerAssignment.objects.current().select_related("trainer").order_by("role")
+    enrolments = list(
+        Enrolment.objects.for_trainee(trainee)
+        .select_related("cohort__program", "framework_version__framework")
+        .order_by("-enrolled_on")
+    )
+    # One query for every enrolment's trainers, matched on (trainee, cohort) in Python.
+    assignments = current.filter(trainee=trainee, cohort__in=[e.cohort_id for e in enrolments])
+    by_cohort: dict[int, list[TrainerAssignment]] = {}
+    for assignment in assignments:
+        by_cohort.setdefault(assignment.cohort_id, []).append(assignment)
+    for enrolment in enrolments:
+        enrolment.current_assignments = by_cohort.get(enrolment.cohort_id, [])
+    return enrolments
+
+
+def trainer_caseload(*, trainer) -> list[dict]:
+    """The trainer's current trainees grouped by cohort, with the roles they hold."""
+    assignments = (
+        TrainerAssignment.objects.current()
+        .for_trainer(trainer)
+        .exclude(trainee=trainer)
+        .select_related("cohort__program", "trainee")
+        .order_by("cohort__starts_on", "cohort__name", "trainee__email", "role")
+    )
+    enrolments = {
+        (e.trainee_id, e.cohort_id): e
+        for e in Enrolment.objects.for_trainer(trainer).only(
+            "id", "trainee_id", "cohort_id", "status", "license_expires_on",
+            "license_verified_at",
+        )
+    }
+    groups: dict[int, dict] = {}
+    for assignment in assignments:
+        enrolment = enrolments.get((assignment.trainee_id, assignment.cohort_id))
+        if enrolment is None:
+            continue
+        group = groups.setdefault(
+            assignment.cohort_id, {"cohort": assignment.cohort, "rows": {}}
+        )
+        row = group["rows"].setdefault(
+            enrolment.pk, {"enrolment": enrolment, "trainee": assignment.trainee, "roles": []}
+        )
+        row["roles"].append(assignment.get_role_display())
+    return [{"cohort": g["cohort"], "rows": list(g["rows"].values())} for g in groups.values()]
+
+
+def cohort_overview() -> list[Cohort]:
+    """Every cohort with its enrolment counts by status and its number of trainers."""
+    return list(
+        Cohort.objects.select_related("program")
+        .annotate(
+            active_count=Count("enrolments", filter=Q(enrolments__status="active"), distinct=True),
+            paused_count=Count("enrolments", filter=Q(enrolments__status="paused"), distinct=True),
+            withdrawn_count=Count(
+                "enrolments", filter=Q(enrolments__status="withdrawn"), distinct=True
+            ),
+            completed_count=Count(
+                "enrolments", filter=Q(enrolments__status="completed"), distinct=True
+            ),
+            unverified_count=Count(
+                "enrolments",
+                filter=Q(enrolments__license_verified_at__isnull=True)
+                & Q(enrolments__status="active"),
+                distinct=True,
+            ),
+            trainer_count=Count(
+                "assignments__trainer", filter=Q(assignments__ends_on__isnull=True), distinct=True
+            ),
+        )
+        .order_by("-starts_on", "name")
+    )
+
+
+def enrolment_detail(*, enrolment: Enrolment) -> Enrolment:
+    enrolment.current_assignments = list(
+        TrainerAssignment.objects.current()
+        .filter(trainee_id=enrolment.trainee_id, cohort_id=enrolment.cohort_id)
+        .select_related("trainer")
+        .order_by("role")
+    )
+    return enrolment
+
+
+
