@@ -1,0 +1,66 @@
+"""Shared fixtures: one small world with a person in every role.
+
+``world`` is the cast the access-policy table is written against: trainee A and B in
+one cohort, A's assigned trainer, a trainer assigned to nobody, a program admin and a
+curriculum editor. Trainers and the admin have an authenticator, as they must.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.factories import UserFactory, with_totp
+from courses.factories import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
+
+
+@dataclass
+class World:
+    cohort: object
+    trainee_a: object
+    trainee_b: object
+    enrolment_a: object
+    enrolment_b: object
+    trainer_a: object
+    trainer_unassigned: object
+    admin: object
+    editor: object
+
+    def users(self) -> dict[str, object | None]:
+        return {
+            "anonymous": None,
+            "trainee_a": self.trainee_a,
+            "trainee_b": self.trainee_b,
+            "trainer_a": self.trainer_a,
+            "trainer_unassigned": self.trainer_unassigned,
+            "program_admin": self.admin,
+            "curriculum_editor": self.editor,
+        }
+
+
+@pytest.fixture
+def world(db) -> World:
+    cohort = CohortFactory()
+    trainee_a = UserFactory(email="trainee.a@kapstone.test", roles=["Trainee"])
+    trainee_b = UserFactory(email="trainee.b@kapstone.test", roles=["Trainee"])
+    enrolment_a = EnrolmentFactory(trainee=trainee_a, cohort=cohort)
+    enrolment_b = EnrolmentFactory(trainee=trainee_b, cohort=cohort)
+    trainer_a = with_totp(UserFactory(email="trainer.a@kapstone.test", roles=["Trainer"]))
+    trainer_unassigned = with_totp(UserFactory(email="trainer.x@kapstone.test", roles=["Trainer"]))
+    TrainerAssignmentFactory(trainer=trainer_a, trainee=trainee_a, cohort=cohort)
+    admin = with_totp(UserFactory(email="admin@kapstone.test", roles=["Program admin"]))
+    editor = UserFactory(email="editor@kapstone.test", roles=["Curriculum editor"])
+    return World(cohort, trainee_a, trainee_b, enrolment_a, enrolment_b, trainer_a,
+                 trainer_unassigned, admin, editor)
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` signs the test client in (or out, for None) and returns it."""
+
+    def _login(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return _login
