@@ -37,6 +37,16 @@ class World:
         }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and failure counters live in the cache; no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def world(db) -> World:
     cohort = CohortFactory()
@@ -64,3 +74,24 @@ def login(client):
         return client
 
     return _login
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    report = getattr(config, "kapstone_access_report", None)
+    if not report:
+        return
+    patterns, checked, outcomes = report
+    write = terminalreporter.write_line
+    terminalreporter.section("access policy: URL patterns × roles")
+    write(f"{patterns} URL patterns walked, {checked} resolved to a declared policy")
+    roles = sorted({role for _, role, _ in outcomes})
+    policies = sorted({policy for policy, _, _ in outcomes})
+    write(f"{'policy':<16}" + "".join(f"{r[:12]:>14}" for r in roles))
+    for policy in policies:
+        cells = []
+        for role in roles:
+            ok = outcomes.get((policy, role, "ok"), 0)
+            bad = outcomes.get((policy, role, "FAIL"), 0)
+            cells.append(f"{ok}{'/' + str(bad) + '!' if bad else ''}".rjust(14))
+        write(f"{policy:<16}" + "".join(cells))
+    write(f"{sum(outcomes.values())} requests checked")

@@ -1,0 +1,70 @@
+"""Role home pages: what each person sees, and a query count that does not grow."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.factories import UserFactory, with_totp
+from courses.factories import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_trainee_sees_program_cohort_license_and_trainers(client, world):
+    client.force_login(world.trainee_a)
+    page = client.get(reverse("courses:trainee_home")).content.decode()
+    assert world.cohort.program.name in page and world.cohort.name in page
+    assert world.enrolment_a.license_number in page
+    assert str(world.trainer_a) in page
+    assert world.enrolment_b.license_number not in page
+
+
+def test_trainer_sees_only_assigned_trainees(client, world):
+    client.force_login(world.trainer_a)
+    page = client.get(reverse("courses:trainer_home")).content.decode()
+    assert str(world.trainee_a) in page and str(world.trainee_b) not in page
+    client.force_login(world.trainer_unassigned)
+    page = client.get(reverse("courses:trainer_home")).content.decode()
+    assert "No trainees are assigned to you" in page
+
+
+def test_trainee_b_and_unassigned_trainer_cannot_open_trainee_a(client, world):
+    url = reverse("courses:trainer_trainee", args=[world.enrolment_a.pk])
+    client.force_login(world.trainer_unassigned)
+    assert client.get(url).status_code == 404
+    client.force_login(world.trainee_b)
+    assert client.get(url).status_code == 403
+    client.force_login(world.trainer_a)
+    assert client.get(url).status_code == 200
+
+
+def _grow(world, n):
+    """Add n enrolled trainees, each assigned to trainer A in two roles, in a new cohort."""
+    cohort = CohortFactory(program=world.cohort.program)
+    for _ in range(n):
+        enrolment = EnrolmentFactory(cohort=cohort)
+        for role in ("assessor", "consultant"):
+            TrainerAssignmentFactory(trainer=world.trainer_a, trainee=enrolment.trainee, cohort=cohort, role=role)
+
+
+@pytest.mark.parametrize("extra", [1, 25])
+def test_trainer_home_query_count_is_fixed(client, world, django_assert_num_queries, extra):
+    _grow(world, extra)
+    client.force_login(world.trainer_a)
+    client.get(reverse("courses:trainer_home"))  # warm the session
+    # session, user, roles, MFA check, assignments, enrolments
+    with django_assert_num_queries(6):
+        response = client.get(reverse("courses:trainer_home"))
+    assert response.content.decode().count("/trainer/trainees/") == extra + 1
+
+
+@pytest.mark.parametrize("cohorts", [1, 12])
+def test_trainee_home_query_count_is_fixed(client, world, django_assert_num_queries, cohorts):
+    for _ in range(cohorts):
+        cohort = CohortFactory(program=world.cohort.program)
+        EnrolmentFactory(trainee=world.trainee_a, cohort=cohort)
+        TrainerAssignmentFactory(trainer=world.trainer_a, trainee=world.trainee_a, cohort=cohort)
+    client.force_login(world.trainee_a)
+    # session, user, roles, enrolments, assignments
+    with django_assert_num_queries(5):
+        response = client.get(reverse("courses:trainee_home"))
+    assert response.content.decode().count("<section class=\"card\"") == cohorts + 1
