@@ -1,0 +1,87 @@
+"""Settings come from the environment; each case runs Django in a fresh process."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup();"
+    "db = settings.DATABASES['default'];"
+    "print(json.dumps({'engine': db['ENGINE'], 'conn_max_age': db.get('CONN_MAX_AGE'),"
+    " 'health': db.get('CONN_HEALTH_CHECKS'), 'cache': settings.CACHES['default']['BACKEND'],"
+    " 'eager': settings.CELERY_TASK_ALWAYS_EAGER, 'broker': settings.CELERY_BROKER_URL,"
+    " 'email': settings.EMAIL_BACKEND, 'secure_cookie': settings.SESSION_COOKIE_SECURE,"
+    " 'hsts': settings.SECURE_HSTS_SECONDS, 'ssl_redirect': settings.SECURE_SSL_REDIRECT,"
+    " 'proxy_header': settings.SECURE_PROXY_SSL_HEADER}))"
+)
+PRODUCTION = {
+    "DEBUG": "False",
+    "SECRET_KEY": "x" * 20 + "production-grade-secret-key-for-tests-" + "y" * 20,
+    "ALLOWED_HOSTS": "kapstone.example",
+}
+
+
+def _run(args, env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in {
+        "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "EMAIL_BACKEND", "DEBUG", "SECRET_KEY",
+        "ALLOWED_HOSTS",
+    }}
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def _probe(**env):
+    result = _run(["-c", PROBE], env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_embedded_default_is_sqlite_eager_tasks_local_cache_console_email():
+    s = _probe()
+    assert s["engine"] == "django.db.backends.sqlite3"
+    assert s["eager"] is True and s["broker"] == "memory://"
+    assert s["cache"].endswith("LocMemCache")
+    assert s["email"].endswith("console.EmailBackend")
+
+
+def test_database_url_and_redis_url_switch_on_postgresql_and_redis():
+    s = _probe(DATABASE_URL="postgres://postgres@127.0.0.1:5432/kapstone",
+               REDIS_URL="redis://127.0.0.1:6379/3")
+    assert s["engine"] == "django.db.backends.postgresql"
+    assert s["conn_max_age"] == 60 and s["health"] is True
+    assert s["cache"].endswith("RedisCache")
+    assert s["eager"] is False and s["broker"] == "redis://127.0.0.1:6379/3"
+
+
+def test_smtp_when_configured():
+    s = _probe(EMAIL_URL="smtp+tls://mailer:secret@smtp.example.org:587")
+    assert s["email"] == "django.core.mail.backends.smtp.EmailBackend"
+
+
+def test_production_is_secure_behind_a_proxy():
+    s = _probe(**PRODUCTION)
+    assert s["secure_cookie"] is True and s["ssl_redirect"] is True
+    assert s["hsts"] >= 31536000
+    assert s["proxy_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without_secret_key_or_allowed_hosts(missing):
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = _run(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "SECRET_KEY and ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_check_deploy_prints_no_warnings_under_production_settings():
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
