@@ -5,6 +5,9 @@ def create_role_groups(apps, schema_editor):
     from accounts.roles import sync_role_groups
 
     sync_role_groups(apps)
+    # Wagtail's starter groups overlap our roles and would confuse who may do what.
+    Group = apps.get_model("auth", "Group")
+    Group.objects.filter(name__in=["Editors", "Moderators"], user__isnull=True).delete()
 
 
 class Migration(migrations.Migration):

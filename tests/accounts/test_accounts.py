@@ -162,3 +162,24 @@ def test_unknown_urls_get_a_404_page_in_the_site_layout(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert b"Page not found" in response.content and b"skip-link" in response.content
+
+
+def test_server_errors_show_a_plain_page_without_details(world):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(world.admin)
+    # Wagtail's own deliberate-error view stands in for any crash.
+    response = client.get("/admin/failwhale/")
+    assert response.status_code == 500
+    body = response.content.decode()
+    assert "Something went wrong" in body
+    assert "Traceback" not in body and "SECRET_KEY" not in body and "failwhale" not in body
+
+
+def test_only_the_four_role_groups_exist():
+    from django.contrib.auth.models import Group
+
+    assert set(Group.objects.values_list("name", flat=True)) == {
+        "Trainee", "Trainer", "Program admin", "Curriculum editor",
+    }
