@@ -1,41 +1,233 @@
-from django.db import models
-from wagtail.admin.panels import FieldPanel
-from wagtail.fields import StreamField
-from wagtail.models import Page
+"""The site's page tree: HomePage → ProgramPage → CoursePage → LessonPage.
 
-from .blocks import PageBodyBlock
+Program pages are public. Course and lesson pages are served only to people who may
+read that program's curriculum (``cms.permissions.can_read_curriculum``); anyone else
+is sent to sign in, or gets a 404 once signed in.
+"""
+
+from django import forms
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import Http404
+from django.utils.functional import cached_property
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+
+from .blocks import CheckSpec, LessonBodyBlock, PageBodyBlock
+from .permissions import can_read_curriculum
+
+TEXT_FEATURES = ["h3", "bold", "italic", "link", "ol", "ul"]
 
 
 class HomePage(Page):
     """The public front page of the site: what the programs are and how to join."""
 
-    lead = models.TextField(
-        blank=True, help_text="One or two sentences shown under the title."
-    )
+    lead = models.TextField(blank=True, help_text="One or two sentences shown under the title.")
     body = StreamField(PageBodyBlock(), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("lead"), FieldPanel("body")]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types: list[str] = []
+    subpage_types = ["cms.ProgramPage"]
     max_count = 1
 
     def get_context(self, request, *args, **kwargs):
-        from django.db.models import Count, OuterRef, Subquery
+        context = super().get_context(request, *args, **kwargs)
+        context["program_pages"] = (
+            ProgramPage.objects.child_of(self).live().select_related("program").order_by("path")
+        )
+        return context
 
-        from competencies.models import Outcome
-        from courses.models import Program
+
+class ProgramPage(Page):
+    """Public overview of one certificate program, with the way to apply."""
+
+    program = models.OneToOneField(
+        "courses.Program", on_delete=models.PROTECT, related_name="page",
+        help_text="The program whose cohorts, outcomes and hours this page presents.",
+    )
+    intro = RichTextField(features=TEXT_FEATURES)
+    who_it_is_for = RichTextField(features=TEXT_FEATURES)
+    structure = RichTextField(features=TEXT_FEATURES)
+    admission_requirements = RichTextField(features=TEXT_FEATURES)
+    scope_statement = RichTextField(
+        features=TEXT_FEATURES,
+        help_text="What the certificate is and is not (it confers no license).",
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("program"),
+        FieldPanel("intro"),
+        FieldPanel("who_it_is_for"),
+        FieldPanel("structure"),
+        FieldPanel("admission_requirements"),
+        FieldPanel("scope_statement"),
+    ]
+
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.CoursePage"]
+
+    def get_context(self, request, *args, **kwargs):
+        from competencies.selectors import outcomes_by_category
+        from courses.selectors import application_state
 
         context = super().get_context(request, *args, **kwargs)
-        latest = (
-            Outcome.objects.filter(
-                version__framework=OuterRef("framework"), version__published_at__isnull=False
-            )
-            .order_by()
-            .values("version")
-            .annotate(n=Count("pk"))
-            .order_by("-version__number")
-            .values("n")[:1]
+        courses = list(
+            CoursePage.objects.child_of(self).live().specific().order_by("path")
         )
-        context["programs"] = Program.objects.annotate(outcome_count=Subquery(latest))
+        context.update(
+            courses=courses,
+            outcome_groups=outcomes_by_category(program=self.program),
+            can_read=can_read_curriculum(request.user, self.program_id),
+            application=application_state(user=request.user, program=self.program),
+        )
+        return context
+
+
+class CurriculumPage(Page):
+    """Shared serving rule of course and lesson pages."""
+
+    class Meta:
+        abstract = True
+
+    @cached_property
+    def program_page(self) -> "ProgramPage | None":
+        return ProgramPage.objects.ancestor_of(self).select_related("program").first()
+
+    @property
+    def program_id(self) -> int | None:
+        page = self.program_page
+        return page.program_id if page else None
+
+    def serve(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not can_read_curriculum(request.user, self.program_id):
+            from audit.services import audit_record
+
+            audit_record(
+                verb="access.refused", request=request, target=self,
+                details={"path": request.path[:200]},
+            )
+            raise Http404("No such page.")
+        return super().serve(request, *args, **kwargs)
+
+    def get_sitemap_urls(self, request=None):
+        # Restricted content never appears in a sitemap.
+        return []
+
+
+class CoursePage(CurriculumPage):
+    summary = models.TextField(help_text="One or two sentences on what the course covers.")
+
+    content_panels = Page.content_panels + [FieldPanel("summary")]
+
+    parent_page_types = ["cms.ProgramPage"]
+    subpage_types = ["cms.LessonPage"]
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import course_view
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(course_view(user=request.user, course=self))
+        return context
+
+
+class OutcomeCodeSelect(forms.Select):
+    """Outcome codes of the published frameworks, grouped by category, read when the
+    editor opens (so a newly published framework is offered without a restart)."""
+
+    def optgroups(self, name, value, attrs=None):
+        from competencies.selectors import outcome_code_choices
+
+        self.choices = [("", "---------")] + outcome_code_choices()
+        return super().optgroups(name, value, attrs)
+
+
+class LessonOutcome(Orderable):
+    """A framework outcome (by its stable code) that a lesson serves."""
+
+    lesson = ParentalKey("cms.LessonPage", on_delete=models.CASCADE, related_name="outcome_links")
+    code = models.CharField(max_length=16)
+
+    panels = [FieldPanel("code", widget=OutcomeCodeSelect)]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "code"], name="lesson_outcome_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class LessonPage(CurriculumPage):
+    estimated_minutes = models.PositiveSmallIntegerField(
+        default=20, help_text="How long a trainee should set aside for this lesson."
+    )
+    required = models.BooleanField(
+        default=True, help_text="Required lessons count toward course completion."
+    )
+    body = StreamField(LessonBodyBlock())
+    # Ids of the lesson's knowledge checks, kept in step with the body on every save so
+    # that progress can be computed without loading lesson bodies.
+    check_ids = models.JSONField(default=list, editable=False)
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [FieldPanel("estimated_minutes"), FieldPanel("required")], heading="Lesson"
+        ),
+        InlinePanel("outcome_links", heading="Outcomes this lesson serves", label="Outcome"),
+        FieldPanel("body"),
+    ]
+
+    parent_page_types = ["cms.CoursePage"]
+    subpage_types: list[str] = []
+
+    def get_admin_display_title(self):
+        codes = ", ".join(link.code for link in self.outcome_links.all())
+        title = super().get_admin_display_title()
+        return f"{title} · {codes}" if codes else title
+
+    def clean(self):
+        super().clean()
+        program_page = ProgramPage.objects.ancestor_of(self).select_related("program").first()
+        if program_page is None and self.get_parent() is not None:
+            parent = self.get_parent()
+            program_page = ProgramPage.objects.ancestor_of(parent, inclusive=True).first()
+        if program_page is None or program_page.program.framework_id is None:
+            return
+        from competencies.selectors import framework_codes
+
+        allowed = framework_codes(framework_id=program_page.program.framework_id)
+        wrong = sorted({link.code for link in self.outcome_links.all()} - allowed)
+        if wrong:
+            raise ValidationError(
+                f"Not outcomes of this program's framework: {', '.join(wrong)}."
+            )
+
+    def save(self, *args, **kwargs):
+        self.check_ids = [block.id for block in self.body if block.block_type == "knowledge_check"]
+        return super().save(*args, **kwargs)
+
+    def knowledge_checks(self) -> dict[str, CheckSpec]:
+        return {
+            block.id: CheckSpec(block.id, block.value)
+            for block in self.body
+            if block.block_type == "knowledge_check"
+        }
+
+    def reflection_prompts(self) -> dict[str, str]:
+        return {
+            block.id: block.value["prompt"] for block in self.body if block.block_type == "reflection"
+        }
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import lesson_view
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(lesson_view(user=request.user, lesson=self))
         return context

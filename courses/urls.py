@@ -9,4 +9,22 @@ urlpatterns = [
     path("trainer/", views.trainer_home, name="trainer_home"),
     path("trainer/trainees/<int:enrolment_id>/", views.trainer_trainee, name="trainer_trainee"),
     path("manage/", views.admin_home, name="admin_home"),
+    path("manage/applications/", views.applications, name="applications"),
+    path(
+        "manage/applications/<int:application_id>/",
+        views.application_decide,
+        name="application_decide",
+    ),
+    path("programs/<slug:program_slug>/apply/", views.apply, name="apply"),
+    path("learn/lessons/<int:lesson_id>/read/", views.lesson_read, name="lesson_read"),
+    path(
+        "learn/lessons/<int:lesson_id>/checks/<str:check_id>/",
+        views.check_submit,
+        name="check_submit",
+    ),
+    path(
+        "learn/lessons/<int:lesson_id>/reflections/<str:prompt_id>/",
+        views.reflection_save,
+        name="reflection_save",
+    ),
 ]

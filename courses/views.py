@@ -1,15 +1,31 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from audit.models import AuditEvent
-from config.access import PROGRAM_ADMIN, TRAINEE, TRAINER, access, get_visible_or_404
+from config.access import (
+    PROGRAM_ADMIN,
+    SIGNED_IN,
+    TRAINEE,
+    TRAINER,
+    access,
+    get_visible_or_404,
+)
 
-from . import selectors
+from . import selectors, services
+from .learning_forms import ApplicationForm, DecisionForm, ReflectionForm
+from .models import Application, Program
 from .permissions import enrolments_visible_to
 
 
 @access(TRAINEE)
 def trainee_home(request):
     enrolments = selectors.trainee_enrolments(trainee=request.user)
+    progress = {p["enrolment"].pk: p["curriculum"] for p in selectors.program_progress(trainee=request.user)}
+    for enrolment in enrolments:
+        enrolment.curriculum = progress.get(enrolment.pk)
     return render(request, "courses/trainee_home.html", {"enrolments": enrolments})
 
 
@@ -39,5 +55,164 @@ def admin_home(request):
         {
             "cohorts": selectors.cohort_overview(),
             "recent_events": AuditEvent.objects.order_by("-occurred_at", "-id")[:10],
+            "pending_applications": Application.objects.filter(status="pending").count(),
         },
+    )
+
+
+# --- Curriculum actions (trainees) ---------------------------------------------
+
+
+def _lesson_for_trainee(request, lesson_id: int):
+    """The live lesson and the trainee's active enrolment in its program, or a 404."""
+    from cms.models import LessonPage
+    from cms.permissions import can_read_curriculum
+
+    lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
+    if lesson is None or not can_read_curriculum(request.user, lesson.program_id):
+        raise Http404("No such lesson.")
+    enrolment = selectors.active_enrolment(user=request.user, program_id=lesson.program_id)
+    if enrolment is None:
+        raise Http404("You are not enrolled in this lesson's program.")
+    return lesson, enrolment
+
+
+def _back_to(lesson, request, anchor: str = ""):
+    return redirect(lesson.get_url(request) + (f"#{anchor}" if anchor else ""))
+
+
+@access(TRAINEE)
+@require_POST
+def lesson_read(request, lesson_id: int):
+    lesson, enrolment = _lesson_for_trainee(request, lesson_id)
+    progress = services.lesson_mark_read(enrolment=enrolment, lesson=lesson)
+    if progress.completed_at:
+        messages.success(request, f"“{lesson.title}” is complete.")
+    else:
+        messages.info(request, "Marked as read. Pass the knowledge check to complete the lesson.")
+    return _back_to(lesson, request, "lesson-status")
+
+
+@access(TRAINEE)
+@require_POST
+def check_submit(request, lesson_id: int, check_id: str):
+    lesson, enrolment = _lesson_for_trainee(request, lesson_id)
+    answers = {
+        key[2:]: request.POST.getlist(key) for key in request.POST if key.startswith("q-")
+    }
+    try:
+        attempt = services.knowledge_check_submit(
+            enrolment=enrolment, lesson=lesson, check_id=check_id,
+            token=request.POST.get("token", ""), answers=answers,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back_to(lesson, request, f"check-{check_id}")
+    spec = lesson.knowledge_checks()[check_id]
+    if attempt.passed:
+        messages.success(request, f"You scored {attempt.score}% and passed (pass mark {spec.pass_mark}%).")
+    else:
+        messages.warning(
+            request,
+            f"You scored {attempt.score}%; the pass mark is {spec.pass_mark}%. "
+            "Read the explanations below and try again.",
+        )
+    return _back_to(lesson, request, f"check-{check_id}")
+
+
+@access(TRAINEE)
+@require_POST
+def reflection_save(request, lesson_id: int, prompt_id: str):
+    lesson, enrolment = _lesson_for_trainee(request, lesson_id)
+    form = ReflectionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(
+                [e for errors in form.errors.values() for e in errors] or ["Write your reflection."]
+            )
+        services.reflection_save(
+            enrolment=enrolment, lesson=lesson, prompt_id=prompt_id, text=form.cleaned_data["text"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Your reflection is saved. Only you can read it.")
+    return _back_to(lesson, request, f"reflection-{prompt_id}")
+
+
+# --- Admission -----------------------------------------------------------------
+
+
+@access(SIGNED_IN)
+def apply(request, program_slug: str):
+    program = get_object_or_404(Program, slug=program_slug)
+    state = selectors.application_state(user=request.user, program=program)
+    if not state["can_apply"]:
+        return render(request, "courses/apply_closed.html", {"program": program, "state": state})
+    form = ApplicationForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        cohort = data.pop("cohort")
+        try:
+            services.application_submit(applicant=request.user, cohort=cohort, **data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                "Your application is in. A program admin will check your license and e-mail you the decision.",
+            )
+            return redirect("home")
+    return render(request, "courses/apply.html", {"program": program, "form": form})
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@access(PROGRAM_ADMIN)
+def applications(request):
+    status = request.GET.get("status", "pending")
+    if status not in Application.Status.values:
+        status = "pending"
+    rows = (
+        Application.objects.filter(status=status)
+        .select_related("applicant", "cohort__program", "decided_by")
+        .order_by("submitted_at")
+    )
+    return render(
+        request, "courses/applications.html",
+        {"applications": rows, "status": status, "statuses": Application.Status.choices},
+    )
+
+
+@access(PROGRAM_ADMIN)
+def application_decide(request, application_id: int):
+    application = get_object_or_404(
+        Application.objects.select_related("applicant", "cohort__program"), pk=application_id
+    )
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and application.status != Application.Status.PENDING:
+        messages.error(request, "This application has already been decided.")
+        return redirect("courses:applications")
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == "approve":
+                services.application_approve(actor=request.user, application=application)
+                messages.success(request, f"{application.applicant} is enrolled in {application.cohort}.")
+            else:
+                services.application_decline(
+                    actor=request.user, application=application, reason=form.cleaned_data["reason"]
+                )
+                messages.success(request, f"The application from {application.applicant} was declined.")
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return redirect("courses:applications")
+    return render(
+        request, "courses/application_decide.html", {"application": application, "form": form}
     )

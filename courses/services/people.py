@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.roles import Role, roles_of
 from audit.services import audit_record
 
-from .models import Cohort, Enrolment, Program, TrainerAssignment
+from ..models import Cohort, Enrolment, Program, TrainerAssignment
 
 _ENROLMENT_FIELDS = (
     "status", "profession", "license_type", "license_number",

@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Q
 
-from .models import Cohort, Enrolment, TrainerAssignment
+from ..models import Cohort, Enrolment, TrainerAssignment
 
 
 def trainee_enrolments(*, trainee) -> list[Enrolment]:

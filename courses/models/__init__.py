@@ -1,0 +1,7 @@
+from .learning import Application, KnowledgeCheckAttempt, LessonProgress, Reflection
+from .people import Cohort, Enrolment, Program, TrainerAssignment
+
+__all__ = [
+    "Application", "Cohort", "Enrolment", "KnowledgeCheckAttempt", "LessonProgress",
+    "Program", "Reflection", "TrainerAssignment",
+]

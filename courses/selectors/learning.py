@@ -1,0 +1,344 @@
+"""Reads for the curriculum: what a trainee has done, in a fixed number of queries.
+
+A program's curriculum is read as one tree (courses, then lessons with their outcome
+codes, three queries); a trainee's progress and passed checks are two more. Everything
+else is arithmetic over those rows.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from ..models import Application, Enrolment, KnowledgeCheckAttempt, LessonProgress
+
+
+@dataclass
+class LessonNode:
+    page: object
+    codes: list[str]
+    course: "CourseNode | None" = None
+    progress: LessonProgress | None = None
+    passed_checks: set[str] = field(default_factory=set)
+
+    @property
+    def read(self) -> bool:
+        return bool(self.progress and self.progress.read_at)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.progress and self.progress.completed_at)
+
+    @property
+    def checks_total(self) -> int:
+        return len(self.page.check_ids)
+
+    @property
+    def checks_passed(self) -> int:
+        return len(set(self.page.check_ids) & self.passed_checks)
+
+
+@dataclass
+class CourseNode:
+    page: object
+    lessons: list[LessonNode] = field(default_factory=list)
+
+    @property
+    def required(self) -> list[LessonNode]:
+        return [lesson for lesson in self.lessons if lesson.page.required]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for lesson in self.required if lesson.complete)
+
+    @property
+    def total(self) -> int:
+        return len(self.required)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.done == self.total
+
+
+@dataclass
+class Curriculum:
+    program_page: object
+    courses: list[CourseNode]
+
+    @property
+    def lessons(self) -> list[LessonNode]:
+        return [lesson for course in self.courses for lesson in course.lessons]
+
+    @property
+    def done(self) -> int:
+        return sum(course.done for course in self.courses)
+
+    @property
+    def total(self) -> int:
+        return sum(course.total for course in self.courses)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    def resume(self) -> LessonNode | None:
+        """The lesson to continue: the most recently opened one not yet complete, else
+        the first incomplete required lesson."""
+        opened = [n for n in self.lessons if n.progress and not n.complete]
+        if opened:
+            return max(opened, key=lambda n: n.progress.last_opened_at)
+        return next((n for n in self.lessons if n.page.required and not n.complete), None)
+
+
+def curriculum_tree(*, program_page) -> Curriculum:
+    """The live courses and lessons under a program page (three queries)."""
+    from cms.models import CoursePage, LessonOutcome, LessonPage
+
+    courses = [
+        CourseNode(page)
+        for page in CoursePage.objects.live().child_of(program_page).order_by("path")
+    ]
+    lessons = (
+        LessonPage.objects.live()
+        .descendant_of(program_page)
+        .defer_streamfields()
+        .order_by("path")
+        .prefetch_related(
+            Prefetch("outcome_links", queryset=LessonOutcome.objects.order_by("sort_order"))
+        )
+    )
+    by_path = {course.page.path: course for course in courses}
+    for page in lessons:
+        course = by_path.get(page.path[: -page.steplen])
+        if course is not None:
+            node = LessonNode(page, [link.code for link in page.outcome_links.all()], course)
+            course.lessons.append(node)
+    return Curriculum(program_page, courses)
+
+
+def _progress_maps(enrolment_ids, lesson_ids):
+    """Progress rows and passed checks of several enrolments (two queries)."""
+    progress = {
+        (p.enrolment_id, p.lesson_id): p
+        for p in LessonProgress.objects.filter(enrolment_id__in=enrolment_ids, lesson_id__in=lesson_ids)
+    }
+    passed: dict[tuple[int, int], set[str]] = {}
+    for enrolment_id, lesson_id, check_id in (
+        KnowledgeCheckAttempt.objects.passed()
+        .filter(enrolment_id__in=enrolment_ids, lesson_id__in=lesson_ids)
+        .values_list("enrolment_id", "lesson_id", "check_id")
+        .distinct()
+    ):
+        passed.setdefault((enrolment_id, lesson_id), set()).add(check_id)
+    return progress, passed
+
+
+def _filled(curriculum: Curriculum, enrolment_id: int, progress, passed) -> Curriculum:
+    """A copy of the tree carrying one enrolment's progress (no queries)."""
+    courses = []
+    for course in curriculum.courses:
+        copy = CourseNode(course.page)
+        for node in course.lessons:
+            key = (enrolment_id, node.page.pk)
+            copy.lessons.append(
+                LessonNode(node.page, node.codes, copy, progress.get(key), passed.get(key, set()))
+            )
+        courses.append(copy)
+    return Curriculum(curriculum.program_page, courses)
+
+
+def attach_progress(curriculum: Curriculum, enrolment: Enrolment | None) -> Curriculum:
+    """The tree with one enrolment's progress and passed checks (two queries)."""
+    if enrolment is None:
+        return curriculum
+    progress, passed = _progress_maps([enrolment.pk], [n.page.pk for n in curriculum.lessons])
+    return _filled(curriculum, enrolment.pk, progress, passed)
+
+
+def active_enrolment(*, user, program_id: int | None) -> Enrolment | None:
+    """The user's active enrolment in the program, if they are a trainee of it."""
+    if not user.is_authenticated or program_id is None:
+        return None
+    return (
+        Enrolment.objects.active()
+        .filter(trainee=user, cohort__program_id=program_id)
+        .order_by("-enrolled_on", "-pk")
+        .first()
+    )
+
+
+def course_view(*, user, course) -> dict:
+    program_page = course.program_page
+    enrolment = active_enrolment(user=user, program_id=program_page.program_id)
+    curriculum = attach_progress(curriculum_tree(program_page=program_page), enrolment)
+    node = next((c for c in curriculum.courses if c.page.pk == course.pk), None)
+    return {"enrolment": enrolment, "course_node": node, "curriculum": curriculum}
+
+
+def lesson_view(*, user, lesson) -> dict:
+    """Everything the lesson page shows, recording the visit for a trainee."""
+    from ..services.learning import check_token, lesson_opened
+
+    program_page = lesson.program_page
+    enrolment = active_enrolment(user=user, program_id=program_page.program_id)
+    curriculum = curriculum_tree(program_page=program_page)
+    if enrolment is not None:
+        lesson_opened(enrolment=enrolment, lesson=lesson)
+    curriculum = attach_progress(curriculum, enrolment)
+    nodes = curriculum.lessons
+    index = next((i for i, n in enumerate(nodes) if n.page.pk == lesson.pk), None)
+    node = nodes[index] if index is not None else None
+    checks, reflections = {}, {}
+    if enrolment is not None:
+        attempts: dict[str, list[KnowledgeCheckAttempt]] = {}
+        for attempt in KnowledgeCheckAttempt.objects.filter(enrolment=enrolment, lesson_id=lesson.pk):
+            attempts.setdefault(attempt.check_id, []).append(attempt)
+        for check_id, spec in lesson.knowledge_checks().items():
+            mine = attempts.get(check_id, [])
+            left = None if not spec.max_attempts else max(spec.max_attempts - len(mine), 0)
+            checks[check_id] = {
+                "attempts": mine,
+                "last": mine[-1] if mine else None,
+                "passed": any(a.passed for a in mine),
+                "attempts_left": left,
+                "token": check_token(enrolment_id=enrolment.pk, lesson_id=lesson.pk, check_id=check_id),
+            }
+        from ..models import Reflection
+
+        reflections = {
+            r.prompt_id: r for r in Reflection.objects.filter(enrolment=enrolment, lesson_id=lesson.pk)
+        }
+    return {
+        "enrolment": enrolment,
+        "curriculum": curriculum,
+        "node": node,
+        "course_node": node.course if node else None,
+        "previous_lesson": nodes[index - 1] if index else None,
+        "next_lesson": nodes[index + 1] if index is not None and index + 1 < len(nodes) else None,
+        "check_state": checks,
+        "reflections": reflections,
+    }
+
+
+def program_progress(*, trainee) -> list[dict]:
+    """For the trainee home: each active enrolment's curriculum with progress.
+
+    Fixed queries: enrolments (1), program pages (1), each distinct program's tree (3;
+    a trainee is in one or two programs), progress and passed checks of all (2).
+    """
+    from cms.models import ProgramPage
+
+    enrolments = list(Enrolment.objects.active().for_trainee(trainee).select_related("cohort"))
+    if not enrolments:
+        return []
+    trees = {
+        page.program_id: curriculum_tree(program_page=page)
+        for page in ProgramPage.objects.live().filter(
+            program_id__in={e.cohort.program_id for e in enrolments}
+        )
+    }
+    lesson_ids = [n.page.pk for tree in trees.values() for n in tree.lessons]
+    progress, passed = _progress_maps([e.pk for e in enrolments], lesson_ids)
+    return [
+        {"enrolment": e, "curriculum": _filled(trees[e.cohort.program_id], e.pk, progress, passed)}
+        for e in enrolments
+        if e.cohort.program_id in trees
+    ]
+
+
+@dataclass(frozen=True)
+class CourseworkStatus:
+    code: str
+    lessons_done: int
+    lessons_total: int
+    checks_passed: int
+    checks_total: int
+
+    @property
+    def complete(self) -> bool:
+        return self.lessons_total > 0 and self.lessons_done == self.lessons_total
+
+
+def coursework_status_for(enrolments: list[Enrolment]) -> dict[int, dict[str, CourseworkStatus]]:
+    """Set form: for each enrolment, each outcome code's coursework status.
+
+    Runs a fixed number of queries whatever the number of enrolments, lessons and
+    attempts: enrolments' programs (1), program pages (1), per program its tree (3;
+    programs are few), the pinned
+    versions' codes (1), completed lessons (1), passed checks (1).
+    """
+    from cms.models import ProgramPage
+    from competencies.models import Outcome
+
+    if not enrolments:
+        return {}
+    program_of = dict(
+        Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]).values_list(
+            "pk", "cohort__program_id"
+        )
+    )
+    program_ids = set(program_of.values())
+    trees = {
+        page.program_id: curriculum_tree(program_page=page)
+        for page in ProgramPage.objects.live().filter(program_id__in=program_ids)
+    }
+    codes_by_version: dict[int, list[str]] = {}
+    for version_id, code in (
+        Outcome.objects.filter(version_id__in={e.framework_version_id for e in enrolments})
+        .exclude(category=Outcome.Category.EXPERIENCE)
+        .order_by("position")
+        .values_list("version_id", "code")
+    ):
+        codes_by_version.setdefault(version_id, []).append(code)
+    enrolment_ids = [e.pk for e in enrolments]
+    completed = set(
+        LessonProgress.objects.completed()
+        .filter(enrolment_id__in=enrolment_ids)
+        .values_list("enrolment_id", "lesson_id")
+    )
+    passed = set(
+        KnowledgeCheckAttempt.objects.passed()
+        .filter(enrolment_id__in=enrolment_ids)
+        .values_list("enrolment_id", "lesson_id", "check_id")
+        .distinct()
+    )
+    result: dict[int, dict[str, CourseworkStatus]] = {}
+    for enrolment in enrolments:
+        tree = trees.get(program_of[enrolment.pk])
+        lessons = tree.lessons if tree else []
+        statuses = {}
+        for code in codes_by_version.get(enrolment.framework_version_id, []):
+            aligned = [n for n in lessons if code in n.codes]
+            statuses[code] = CourseworkStatus(
+                code=code,
+                lessons_done=sum((enrolment.pk, n.page.pk) in completed for n in aligned),
+                lessons_total=len(aligned),
+                checks_passed=sum(
+                    (enrolment.pk, n.page.pk, c) in passed for n in aligned for c in n.page.check_ids
+                ),
+                checks_total=sum(len(n.page.check_ids) for n in aligned),
+            )
+        result[enrolment.pk] = statuses
+    return result
+
+
+def coursework_status(enrolment: Enrolment) -> dict[str, CourseworkStatus]:
+    return coursework_status_for([enrolment]).get(enrolment.pk, {})
+
+
+def application_state(*, user, program) -> dict:
+    """What the Apply action should say to this user on the program page."""
+    if not user.is_authenticated:
+        return {"can_apply": False, "reason": "sign_in"}
+    if Enrolment.objects.filter(trainee=user, cohort__program=program).exclude(
+        status=Enrolment.Status.WITHDRAWN
+    ).exists():
+        return {"can_apply": False, "reason": "enrolled"}
+    pending = Application.objects.filter(applicant=user, program=program, status="pending").first()
+    if pending:
+        return {"can_apply": False, "reason": "pending", "application": pending}
+    open_cohorts = program.cohorts.filter(open_for_applications=True).exists()
+    return {"can_apply": open_cohorts, "reason": "" if open_cohorts else "closed"}

@@ -1,0 +1,248 @@
+"""Writes for the curriculum: opening and reading lessons, knowledge-check attempts,
+reflections, and applications to join a program."""
+
+import secrets
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+
+from ..models import Application, Enrolment, KnowledgeCheckAttempt, LessonProgress, Reflection
+from .people import enrolment_create
+
+_CHECK_SALT = "kapstone.knowledge-check"
+# An answer sheet is good for a day; an older one must be reloaded.
+CHECK_TOKEN_MAX_AGE = 24 * 60 * 60
+REFLECTION_MAX_CHARS = 20_000
+
+
+def check_token(*, enrolment_id: int, lesson_id: int, check_id: str) -> str:
+    """A one-time answer-sheet token, embedded in the knowledge-check form."""
+    return signing.dumps(
+        {"e": enrolment_id, "l": lesson_id, "c": check_id, "n": secrets.token_urlsafe(16)},
+        salt=_CHECK_SALT,
+    )
+
+
+def lesson_opened(*, enrolment: Enrolment, lesson) -> LessonProgress:
+    """Remember that the trainee opened the lesson (for "continue where you left off")."""
+    now = timezone.now()
+    updated = LessonProgress.objects.filter(enrolment=enrolment, lesson_id=lesson.pk).update(
+        last_opened_at=now
+    )
+    if updated:
+        return LessonProgress.objects.get(enrolment=enrolment, lesson_id=lesson.pk)
+    try:
+        with transaction.atomic():
+            return LessonProgress.objects.create(
+                enrolment=enrolment, lesson_id=lesson.pk, last_opened_at=now
+            )
+    except IntegrityError:  # opened twice at once: the other request created it
+        return LessonProgress.objects.get(enrolment=enrolment, lesson_id=lesson.pk)
+
+
+def _refresh_completion(progress: LessonProgress, lesson) -> None:
+    """A lesson is complete once read and every one of its knowledge checks passed."""
+    if progress.completed_at is not None or progress.read_at is None:
+        return
+    passed = set(
+        KnowledgeCheckAttempt.objects.passed()
+        .filter(enrolment_id=progress.enrolment_id, lesson_id=lesson.pk)
+        .values_list("check_id", flat=True)
+    )
+    if set(lesson.check_ids) <= passed:
+        progress.completed_at = timezone.now()
+        progress.save(update_fields=["completed_at"])
+
+
+@transaction.atomic
+def lesson_mark_read(*, enrolment: Enrolment, lesson) -> LessonProgress:
+    progress = lesson_opened(enrolment=enrolment, lesson=lesson)
+    progress = LessonProgress.objects.select_for_update().get(pk=progress.pk)
+    if progress.read_at is None:
+        progress.read_at = timezone.now()
+        progress.save(update_fields=["read_at"])
+    _refresh_completion(progress, lesson)
+    return progress
+
+
+def score_answers(check, answers: dict[str, list[str]]) -> tuple[int, bool]:
+    """All-or-nothing per question: a question is right when exactly its correct
+    choices are chosen. Returns (percentage, passed)."""
+    right = sum(
+        1 for qid, _, correct in check.questions if set(answers.get(qid, [])) == correct
+    )
+    score = round(100 * right / len(check.questions)) if check.questions else 0
+    return score, score >= check.pass_mark
+
+
+def _validate_answers(check, answers: dict[str, list[str]]) -> None:
+    unknown_questions = set(answers) - set(check.question_ids)
+    if unknown_questions:
+        raise ValidationError("The answers do not belong to this knowledge check. Reload the page and try again.")
+    all_choices = {cid for _, choices, _ in check.questions for cid in choices}
+    for position, (qid, choices, _) in enumerate(check.questions, start=1):
+        chosen = answers.get(qid) or []
+        if not chosen:
+            raise ValidationError(f"Answer question {position} before submitting.")
+        if len(set(chosen)) != len(chosen):
+            raise ValidationError(f"Question {position} has the same choice twice.")
+        for cid in chosen:
+            if cid in all_choices and cid not in choices:
+                raise ValidationError(f"Question {position} was sent a choice from another question.")
+            if cid not in choices:
+                raise ValidationError(f"Question {position} was sent a choice that does not exist.")
+
+
+@transaction.atomic
+def knowledge_check_submit(
+    *, enrolment: Enrolment, lesson, check_id: str, token: str, answers: dict[str, list[str]]
+) -> KnowledgeCheckAttempt:
+    """Score and record one attempt. Refuses unknown or foreign choices, missing
+    answers, replayed answer sheets and attempts beyond the check's limit."""
+    check = lesson.knowledge_checks().get(check_id)
+    if check is None:
+        raise ValidationError("This knowledge check no longer exists. Reload the lesson.")
+    try:
+        claims = signing.loads(token, salt=_CHECK_SALT, max_age=CHECK_TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationError("This answer sheet has expired. Reload the lesson and answer again.")
+    except signing.BadSignature:
+        raise ValidationError("This answer sheet is not valid. Reload the lesson and answer again.")
+    if (claims.get("e"), claims.get("l"), claims.get("c")) != (enrolment.pk, lesson.pk, check_id):
+        raise ValidationError("This answer sheet belongs to another check. Reload the lesson.")
+    _validate_answers(check, answers)
+
+    # Serialise attempts of one trainee so the attempt limit holds under double clicks.
+    Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()
+    previous = KnowledgeCheckAttempt.objects.filter(
+        enrolment=enrolment, lesson_id=lesson.pk, check_id=check_id
+    )
+    if KnowledgeCheckAttempt.objects.filter(nonce=claims["n"]).exists():
+        raise ValidationError("This answer sheet was already submitted. Your first submission counts.")
+    if check.max_attempts and previous.count() >= check.max_attempts:
+        raise ValidationError(
+            f"You have used all {check.max_attempts} attempts for this check. "
+            "Ask your trainer if you need another."
+        )
+    score, passed = score_answers(check, answers)
+    attempt = KnowledgeCheckAttempt.objects.create(
+        enrolment=enrolment, lesson_id=lesson.pk, check_id=check_id,
+        answers={qid: sorted(answers[qid]) for qid in check.question_ids},
+        score=score, passed=passed, nonce=claims["n"],
+    )
+    if passed:
+        progress = lesson_opened(enrolment=enrolment, lesson=lesson)
+        _refresh_completion(progress, lesson)
+    return attempt
+
+
+@transaction.atomic
+def reflection_save(*, enrolment: Enrolment, lesson, prompt_id: str, text: str) -> Reflection:
+    prompts = lesson.reflection_prompts()
+    if prompt_id not in prompts:
+        raise ValidationError("This reflection prompt no longer exists. Reload the lesson.")
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError("Write your reflection before saving.")
+    if len(text) > REFLECTION_MAX_CHARS:
+        raise ValidationError(f"Keep your reflection under {REFLECTION_MAX_CHARS:,} characters.")
+    reflection, _ = Reflection.objects.update_or_create(
+        enrolment=enrolment, lesson_id=lesson.pk, prompt_id=prompt_id,
+        defaults={"text": text, "prompt": prompts[prompt_id]},
+    )
+    return reflection
+
+
+@transaction.atomic
+def application_submit(*, applicant, cohort, attest_scope: bool, **license_fields) -> Application:
+    """Apply to join a cohort that is open for applications."""
+    if not attest_scope:
+        raise ValidationError({"attest_scope": "You must attest that you will practise within your license's scope."})
+    if not cohort.open_for_applications:
+        raise ValidationError({"cohort": "This cohort is not taking applications."})
+    program = cohort.program
+    if Enrolment.objects.filter(trainee=applicant, cohort__program=program).exclude(
+        status=Enrolment.Status.WITHDRAWN
+    ).exists():
+        raise ValidationError("You are already enrolled in this program.")
+    if Application.objects.filter(applicant=applicant, program=program, status="pending").exists():
+        raise ValidationError("You already have an application waiting for a decision.")
+    if license_fields["license_expires_on"] <= timezone.localdate():
+        raise ValidationError({"license_expires_on": "Your license must be current to apply."})
+    application = Application(
+        applicant=applicant, program=program, cohort=cohort,
+        attested_scope_at=timezone.now(), **license_fields,
+    )
+    application.full_clean()
+    application.save()
+    audit_record(verb="application.submitted", target=application, actor=applicant)
+    return application
+
+
+def _notify(application: Application, subject: str, body: str) -> None:
+    from accounts.tasks import send_email
+
+    send_email.delay_on_commit(to=[application.applicant.email], subject=subject, body=body)
+
+
+@transaction.atomic
+def application_approve(*, actor, application: Application) -> Enrolment:
+    """Approve: enrol the applicant (license verified by the approving admin) and tell them."""
+    application = Application.objects.select_for_update().select_related(
+        "cohort__program", "applicant"
+    ).get(pk=application.pk)
+    if application.status != Application.Status.PENDING:
+        raise ValidationError("This application has already been decided.")
+    if actor.pk == application.applicant_id:
+        raise ValidationError("Nobody decides on their own application.")
+    enrolment = enrolment_create(
+        actor=actor, trainee=application.applicant, cohort=application.cohort,
+        profession=application.profession, license_type=application.license_type,
+        license_number=application.license_number,
+        license_jurisdiction=application.license_jurisdiction,
+        license_expires_on=application.license_expires_on, license_verified=True,
+    )
+    application.status = Application.Status.APPROVED
+    application.decided_by = actor
+    application.decided_at = timezone.now()
+    application.enrolment = enrolment
+    application.save()
+    audit_record(verb="application.approved", target=application, actor=actor)
+    _notify(
+        application,
+        f"[Kapstone] Welcome to {application.cohort}",
+        f"Your application to {application.cohort} has been approved and your license "
+        f"verified. Sign in to start the curriculum.",
+    )
+    return enrolment
+
+
+@transaction.atomic
+def application_decline(*, actor, application: Application, reason: str) -> Application:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the applicant a reason."})
+    application = Application.objects.select_for_update().select_related("cohort", "applicant").get(
+        pk=application.pk
+    )
+    if application.status != Application.Status.PENDING:
+        raise ValidationError("This application has already been decided.")
+    if actor.pk == application.applicant_id:
+        raise ValidationError("Nobody decides on their own application.")
+    application.status = Application.Status.DECLINED
+    application.decided_by = actor
+    application.decided_at = timezone.now()
+    application.decline_reason = reason
+    application.save()
+    audit_record(verb="application.declined", target=application, actor=actor)
+    _notify(
+        application,
+        f"[Kapstone] Your application to {application.cohort}",
+        f"Your application to {application.cohort} was not approved.\n\nReason: {reason}\n\n"
+        "You are welcome to contact the program admin or apply again.",
+    )
+    return application
