@@ -13,8 +13,13 @@ def can_read_curriculum(user, program_id: int | None) -> bool:
     held = roles_of(user)
     if user.is_superuser or {Role.PROGRAM_ADMIN, Role.CURRICULUM_EDITOR} & held:
         return True
-    cache = user.__dict__.setdefault("_kapstone_curriculum", {})
+    cache = getattr(user, "_kapstone_curriculum", None)
+    if cache is None:
+        cache = {}
+        user._kapstone_curriculum = cache
     if program_id not in cache:
+        from django.contrib.auth import get_user_model
+
         from courses.models import Enrolment, TrainerAssignment
 
         enrolled = Enrolment.objects.active().filter(trainee=user, cohort__program_id=program_id)
@@ -22,7 +27,7 @@ def can_read_curriculum(user, program_id: int | None) -> bool:
             trainer=user, cohort__program_id=program_id
         )
         row = (
-            type(user).objects.filter(pk=user.pk)
+            get_user_model().objects.filter(pk=user.pk)
             .annotate(enrolled=Exists(enrolled), assigned=Exists(assigned))
             .values("enrolled", "assigned")
             .first()

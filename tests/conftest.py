@@ -64,6 +64,25 @@ def world(db) -> World:
 
 
 @pytest.fixture
+def curriculum(world):
+    """The world's program with a framework and a published curriculum of 2 courses × 3
+    lessons (K1, K2, K3; two lessons per course carry a knowledge check)."""
+    from cms.factories import curriculum_data, home_page
+    from cms.services import curriculum_load
+    from competencies.services import framework_load_bundled
+
+    version = framework_load_bundled()
+    program = world.cohort.program
+    program.framework = version.framework
+    program.save()
+    for enrolment in (world.enrolment_a, world.enrolment_b):
+        enrolment.framework_version = version
+        enrolment.save()
+    home_page()
+    return curriculum_load(data=curriculum_data(), program=program)
+
+
+@pytest.fixture
 def login(client):
     """``login(user)`` signs the test client in (or out, for None) and returns it."""
 

@@ -1,0 +1,92 @@
+import pytest
+from django.core.exceptions import ValidationError
+from wagtail.models import Page
+
+from cms.models import CoursePage, HomePage, LessonPage, ProgramPage
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "child, parent, allowed",
+    [
+        (HomePage, Page, True),
+        (ProgramPage, HomePage, True),
+        (CoursePage, ProgramPage, True),
+        (LessonPage, CoursePage, True),
+        (LessonPage, ProgramPage, False),
+        (CoursePage, HomePage, False),
+        (ProgramPage, CoursePage, False),
+        (LessonPage, LessonPage, False),
+        (LessonPage, Page, False),
+    ],
+)
+def test_the_page_tree_is_closed(child, parent, allowed):
+    fits = parent in child.allowed_parent_page_models() and child in parent.allowed_subpage_models()
+    assert fits is allowed
+
+
+def test_program_page_is_public_and_lists_outcomes_and_courses(client, curriculum):
+    page = client.get(curriculum.url).content.decode()
+    assert "Course 1" in page and "Course 2" in page
+    assert "K1" in page and "C12" in page and "E2" in page
+    assert "Confers no license" in page
+    assert "Teaching text" not in page
+
+
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("anonymous", 302),
+        ("trainee_a", 200),
+        ("trainee_b", 200),
+        ("trainer_a", 200),
+        ("trainer_unassigned", 404),
+        ("program_admin", 200),
+        ("curriculum_editor", 200),
+    ],
+)
+def test_course_and_lesson_pages_are_for_the_program_only(client, world, curriculum, who, status):
+    user = world.users()[who]
+    if user is not None:
+        client.force_login(user)
+    for page in (CoursePage.objects.first(), LessonPage.objects.first()):
+        response = client.get(page.url)
+        assert response.status_code == status, (who, page.url)
+        if status == 302:
+            assert response["Location"].startswith("/accounts/login/")
+        if status != 200:
+            assert b"Teaching text" not in response.content
+
+
+def test_a_withdrawn_trainee_loses_access(client, world, curriculum):
+    world.enrolment_a.status = "withdrawn"
+    world.enrolment_a.save()
+    client.force_login(world.trainee_a)
+    assert client.get(LessonPage.objects.first().url).status_code == 404
+
+
+def test_restricted_pages_stay_out_of_sitemaps(curriculum):
+    for page in (CoursePage.objects.first(), LessonPage.objects.first()):
+        assert page.get_sitemap_urls() == []
+
+
+def test_lesson_outcomes_must_come_from_the_program_framework(curriculum):
+    lesson = LessonPage.objects.first()
+    from cms.models import LessonOutcome
+
+    lesson.outcome_links = [LessonOutcome(code="K1"), LessonOutcome(code="Z9")]
+    with pytest.raises(ValidationError, match="Z9"):
+        lesson.full_clean()
+
+
+def test_lesson_listing_title_shows_its_outcomes(curriculum):
+    lesson = LessonPage.objects.first()
+    assert lesson.get_admin_display_title().endswith("· K1")
+
+
+def test_check_ids_follow_the_body(curriculum):
+    lessons = LessonPage.objects.order_by("path")
+    assert [len(lesson.check_ids) for lesson in lessons] == [1, 1, 0, 1, 1, 0]
+    lesson = lessons[0]
+    assert set(lesson.check_ids) == set(lesson.knowledge_checks())
