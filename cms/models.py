@@ -95,6 +95,8 @@ class CurriculumPage(Page):
 
     @cached_property
     def program_page(self) -> "ProgramPage | None":
+        if not self.path:  # an unsaved page being previewed: find it from its parent
+            return None
         return ProgramPage.objects.ancestor_of(self).select_related("program").first()
 
     @property
@@ -103,6 +105,9 @@ class CurriculumPage(Page):
         return page.program_id if page else None
 
     def serve(self, request, *args, **kwargs):
+        if getattr(request, "is_preview", False):
+            # Wagtail's preview views have already checked the editor's permissions.
+            return super().serve(request, *args, **kwargs)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not can_read_curriculum(request.user, self.program_id):

@@ -90,3 +90,55 @@ def test_check_ids_follow_the_body(curriculum):
     assert [len(lesson.check_ids) for lesson in lessons] == [1, 1, 0, 1, 1, 0]
     lesson = lessons[0]
     assert set(lesson.check_ids) == set(lesson.knowledge_checks())
+
+
+def test_unsaved_lessons_preview_for_editors(curriculum, world, rf):
+    from cms.factories import check
+    from cms.services import lesson_body
+
+    lesson = LessonPage(title="Draft", slug="draft", body=lesson_body([check()], "draft"))
+    request = rf.get("/")
+    request.user = world.editor
+    response = lesson.make_preview_request(original_request=request)
+    assert response.status_code == 200
+    assert b"Which schedule is ketamine in" in response.content
+
+
+def test_unpublishing_or_moving_a_lesson_keeps_progress(client, world, curriculum):
+    from django.urls import reverse
+
+    from cms.models import CoursePage
+    from courses.models import LessonProgress
+
+    lesson = LessonPage.objects.order_by("path").first()
+    client.force_login(world.trainee_a)
+    client.post(reverse("courses:lesson_read", args=[lesson.pk]))
+    lesson.unpublish()
+    assert LessonProgress.objects.filter(lesson_id=lesson.pk).count() == 1
+    lesson.refresh_from_db()
+    lesson.slug = "moved-lesson"
+    lesson.save_revision().publish()
+    lesson.move(CoursePage.objects.order_by("path").last(), pos="last-child")
+    assert LessonProgress.objects.filter(lesson_id=lesson.pk, read_at__isnull=False).count() == 1
+
+
+@pytest.mark.parametrize(
+    "who, status",
+    [("anonymous", 302), ("trainee_a", 200), ("trainer_unassigned", 404), ("curriculum_editor", 200)],
+)
+def test_curriculum_documents_are_served_only_to_readers(client, world, curriculum, who, status):
+    from django.core.files.base import ContentFile
+    from wagtail.documents.models import Document
+    from wagtail.models import Collection
+
+    folder = Collection.get_first_root_node().add_child(name="Curriculum")
+    document = Document.objects.create(
+        title="Consent form", collection=folder, file=ContentFile(b"%PDF-1.4 consent", name="consent.pdf")
+    )
+    user = world.users()[who]
+    if user is not None:
+        client.force_login(user)
+    response = client.get(document.url)
+    assert response.status_code == status
+    if status == 200:
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
