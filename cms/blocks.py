@@ -52,6 +52,7 @@ class ImageBlock(blocks.StructBlock):
     class Meta:
         icon = "image"
         template = "cms/blocks/image.html"
+        preview_template = "cms/blocks/previews/image.html"
         description = "An image with alternative text and an optional caption."
 
 
@@ -116,6 +117,7 @@ class DocumentBlock(blocks.StructBlock):
     class Meta:
         icon = "doc-full"
         template = "cms/blocks/document.html"
+        preview_template = "cms/blocks/previews/document.html"
         description = "A downloadable document, served only to people who may read the lesson."
 
 

@@ -142,3 +142,33 @@ def test_curriculum_documents_are_served_only_to_readers(client, world, curricul
     assert response.status_code == status
     if status == 200:
         assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_every_lesson_block_has_an_admin_preview(world):
+    from django.test import RequestFactory
+
+    from cms.blocks import LessonBodyBlock
+
+    request = RequestFactory().get("/")
+    request.user = world.editor
+    for name, block in LessonBodyBlock().child_blocks.items():
+        assert block.is_previewable, name
+        html = block.render(block.get_preview_value(), {"request": request}) if name not in {"image", "document"} else ""
+        if name in {"paragraph", "heading", "callout", "knowledge_check", "reflection", "video"}:
+            assert html.strip(), name
+
+
+@pytest.mark.parametrize(
+    "url, ok",
+    [
+        ("https://www.youtube.com/watch?v=aqz-KE-bpKQ", "https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ"),
+        ("https://youtu.be/aqz-KE-bpKQ", "https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ"),
+        ("https://vimeo.com/76979871", "https://player.vimeo.com/video/76979871?dnt=1"),
+        ("https://evil.example/watch?v=x", None),
+        ("javascript:alert(1)", None),
+    ],
+)
+def test_video_links_become_privacy_friendly_embeds(url, ok):
+    from cms.blocks import video_embed_url
+
+    assert video_embed_url(url) == ok
