@@ -172,6 +172,8 @@ def active_enrolment(*, user, program_id: int | None) -> Enrolment | None:
 
 def course_view(*, user, course) -> dict:
     program_page = course.program_page
+    if program_page is None:  # previewing a course not yet in the tree
+        return {"enrolment": None, "course_node": CourseNode(course), "curriculum": None}
     enrolment = active_enrolment(user=user, program_id=program_page.program_id)
     curriculum = attach_progress(curriculum_tree(program_page=program_page), enrolment)
     node = next((c for c in curriculum.courses if c.page.pk == course.pk), None)
@@ -183,6 +185,9 @@ def lesson_view(*, user, lesson) -> dict:
     from ..services.learning import check_token, lesson_opened
 
     program_page = lesson.program_page
+    if program_page is None:  # previewing a lesson not yet in the tree
+        return {"enrolment": None, "curriculum": None, "node": None, "course_node": None,
+                "previous_lesson": None, "next_lesson": None, "check_state": {}, "reflections": {}}
     enrolment = active_enrolment(user=user, program_id=program_page.program_id)
     curriculum = curriculum_tree(program_page=program_page)
     if enrolment is not None:

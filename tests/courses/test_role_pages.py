@@ -64,7 +64,23 @@ def test_trainee_home_query_count_is_fixed(client, world, django_assert_num_quer
         EnrolmentFactory(trainee=world.trainee_a, cohort=cohort)
         TrainerAssignmentFactory(trainer=world.trainer_a, trainee=world.trainee_a, cohort=cohort)
     client.force_login(world.trainee_a)
-    # session, user, roles, enrolments, assignments
-    with django_assert_num_queries(5):
+    # session, user, roles, enrolments, assignments, active enrolments, program pages
+    with django_assert_num_queries(7):
         response = client.get(reverse("courses:trainee_home"))
     assert response.content.decode().count("<section class=\"card\"") == cohorts + 1
+
+
+@pytest.mark.parametrize("extra_courses", [0, 5])
+def test_trainee_home_with_curriculum_runs_fixed_queries(client, world, curriculum, django_assert_num_queries, extra_courses):
+    from cms.factories import curriculum_data
+    from cms.services import course_add
+
+    for spec in curriculum_data(courses=extra_courses, lessons=3)["courses"]:
+        spec["slug"] += "-more"
+        course_add(program_page=curriculum, spec=spec)
+    client.force_login(world.trainee_a)
+    client.get(reverse("courses:trainee_home"))
+    # + site root paths, courses, lessons, outcome links, progress, passed checks
+    with django_assert_num_queries(13):
+        response = client.get(reverse("courses:trainee_home"))
+    assert f"0 of {6 + 3 * extra_courses} lessons" in response.content.decode()
