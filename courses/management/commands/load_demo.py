@@ -18,7 +18,8 @@ from wagtail.models import Page, Site
 
 from accounts.models import User
 from accounts.roles import Role
-from cms.models import HomePage
+from cms.models import HomePage, LessonPage
+from cms.services import curriculum_load_bundled
 from competencies.services import framework_load_bundled
 from courses import services
 from courses.models import Cohort, Enrolment, Program, TrainerAssignment
@@ -97,7 +98,12 @@ class Command(BaseCommand):
                     actor=admin, trainer=trainer, trainee=trainee, cohort=cohort, role=role,
                     starts_on=cohort.starts_on,
                 )
+        if not cohort.open_for_applications:
+            cohort.open_for_applications = True
+            services.cohort_save(cohort=cohort, actor=admin)
         self._home_page()
+        program_page = curriculum_load_bundled(program=program)
+        self._demo_progress(Enrolment.objects.get(trainee=ellis, cohort=cohort), program_page)
         self._print_logins()
 
     def _person(self, email, name, roles) -> User:
@@ -167,6 +173,24 @@ class Command(BaseCommand):
         # Wagtail's own "Welcome to your new Wagtail site!" page is replaced, not kept.
         if old_root is not None and old_root.specific_class is Page and old_root.depth == 2:
             old_root.delete()
+
+    def _demo_progress(self, enrolment, program_page) -> None:
+        """Jordan Ellis has finished the first lesson, so the demo shows real progress."""
+        from courses.models import LessonProgress
+        from courses.services.learning import check_token
+
+        if LessonProgress.objects.filter(enrolment=enrolment).exists():
+            return
+        lesson = LessonPage.objects.live().descendant_of(program_page).order_by("path").first()
+        if lesson is None:
+            return
+        for check_id, spec in lesson.knowledge_checks().items():
+            services.knowledge_check_submit(
+                enrolment=enrolment, lesson=lesson, check_id=check_id,
+                token=check_token(enrolment_id=enrolment.pk, lesson_id=lesson.pk, check_id=check_id),
+                answers={qid: sorted(correct) for qid, _, correct in spec.questions},
+            )
+        services.lesson_mark_read(enrolment=enrolment, lesson=lesson)
 
     def _print_logins(self) -> None:
         out = self.stdout

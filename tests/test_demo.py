@@ -1,0 +1,61 @@
+"""The demo command: a coherent program, one person per role, safe to run twice."""
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from audit.models import AuditEvent
+from cms.models import CoursePage, LessonPage, ProgramPage
+from competencies.models import Outcome
+from courses.models import Enrolment, LessonProgress, TrainerAssignment
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return (
+        User.objects.count(), Enrolment.objects.count(), TrainerAssignment.objects.count(),
+        ProgramPage.objects.count(), CoursePage.objects.count(), LessonPage.objects.count(),
+        Outcome.objects.count(), LessonProgress.objects.count(), AuditEvent.objects.count(),
+    )
+
+
+def test_demo_loads_once_and_a_second_run_changes_nothing(capsys):
+    call_command("load_demo")
+    first = _counts()
+    out = capsys.readouterr().out
+    for email in ("admin@kapstone.test", "editor@kapstone.test", "trainer.okafor@kapstone.test",
+                  "trainee.ellis@kapstone.test", "trainee.raman@kapstone.test"):
+        assert email in out
+    assert "kapstone-demo-pass" in out and "demo_totp" in out
+    call_command("load_demo")
+    assert _counts() == first
+
+
+def test_demo_curriculum_is_complete_and_coherent():
+    call_command("load_demo")
+    courses = CoursePage.objects.live()
+    lessons = LessonPage.objects.live()
+    assert courses.count() >= 4 and lessons.count() >= 12
+    assert sum(1 for lesson in lessons if lesson.check_ids) >= 8
+    served = {link.code for lesson in lessons for link in lesson.outcome_links.all()}
+    assert {f"K{i}" for i in range(1, 10)} <= served
+    assert not {"E1", "E2"} & served
+    # Every knowledge check is answerable: each question has a correct choice.
+    for lesson in lessons:
+        for spec in lesson.knowledge_checks().values():
+            assert all(correct for _, _, correct in spec.questions)
+
+
+def test_demo_logins_land_where_the_readme_says(client):
+    call_command("load_demo")
+    landing = {
+        "admin@kapstone.test": "/manage/", "editor@kapstone.test": "/admin/",
+        "trainer.okafor@kapstone.test": "/trainer/", "trainee.ellis@kapstone.test": "/trainee/",
+    }
+    for email, path in landing.items():
+        client.force_login(User.objects.get(email=email))
+        assert client.get("/home/")["Location"] == path
+        assert client.get(path).status_code == 200
+    client.force_login(User.objects.get(email="trainee.ellis@kapstone.test"))
+    assert "Continue where you left off" in client.get("/trainee/").content.decode()
