@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 from django.db.models import Q
 
@@ -5,6 +7,9 @@ from django.db.models import Q
 class Framework(models.Model):
     """An outcome framework (e.g. the KAP certificate's graduate expectations)."""
 
+    identifier = models.UUIDField(
+        default=uuid.uuid4, unique=True, help_text="The CASE CFDocument identifier."
+    )
     title = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     uri = models.URLField(
@@ -59,6 +64,10 @@ class Outcome(models.Model):
         HOURS = "hours", "Confirmed consultation hours"
 
     version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="outcomes")
+    identifier = models.UUIDField(
+        default=uuid.uuid4,
+        help_text="The CASE CFItem identifier; kept from version to version for the same outcome.",
+    )
     code = models.CharField(max_length=16, help_text="Stable short code, e.g. K3.")
     uri = models.URLField(max_length=300)
     category = models.CharField(max_length=16, choices=Category.choices)
@@ -70,6 +79,9 @@ class Outcome(models.Model):
         ordering = ["version", "position"]
         constraints = [
             models.UniqueConstraint(fields=["version", "code"], name="outcome_code_unique"),
+            models.UniqueConstraint(
+                fields=["version", "identifier"], name="outcome_identifier_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(category="experience", evidence_rule="hours")
                 | ~Q(category="experience"),

@@ -1,4 +1,5 @@
 import json
+import uuid
 from pathlib import Path
 
 from django.db import transaction
@@ -19,9 +20,14 @@ def framework_load_bundled(*, path: Path = BUNDLED_KAP_FRAMEWORK, actor=None) ->
     version is never rewritten.
     """
     data = json.loads(path.read_text(encoding="utf-8"))
+    # Identifiers derive from the framework URI, so every installation that loads the
+    # bundled file exports the same CASE identifiers.
     framework, _ = Framework.objects.get_or_create(
         slug=data["slug"],
-        defaults={"title": data["title"], "uri": data["uri"], "description": data["description"]},
+        defaults={
+            "title": data["title"], "uri": data["uri"], "description": data["description"],
+            "identifier": uuid.uuid5(uuid.NAMESPACE_URL, data["uri"]),
+        },
     )
     version = FrameworkVersion.objects.filter(framework=framework, number=data["version"]).first()
     if version is not None:
@@ -30,6 +36,7 @@ def framework_load_bundled(*, path: Path = BUNDLED_KAP_FRAMEWORK, actor=None) ->
     Outcome.objects.bulk_create(
         Outcome(
             version=version,
+            identifier=uuid.uuid5(uuid.NAMESPACE_URL, f"{framework.uri}/outcomes/{item['code']}"),
             code=item["code"],
             uri=f"{framework.uri}/outcomes/{item['code']}",
             category=item["category"],
