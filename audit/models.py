@@ -1,27 +1,18 @@
 from django.conf import settings
 from django.db import models
 
+from .appendonly import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet
 
-class AppendOnlyError(Exception):
-    """Raised when code tries to change or remove an audit event."""
+__all__ = ["AppendOnlyError", "AuditEvent", "AuditEventQuerySet"]
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("Audit events are append-only; they cannot be updated.")
-
-    def delete(self):
-        raise AppendOnlyError("Audit events are append-only; they cannot be deleted.")
-
-    def _raw_delete(self, using):
-        raise AppendOnlyError("Audit events are append-only; they cannot be deleted.")
-
+class AuditEventQuerySet(AppendOnlyQuerySet):
     def for_target(self, obj) -> "AuditEventQuerySet":
         """Events about one record, newest first."""
         return self.filter(target_type=obj._meta.label_lower, target_id=str(obj.pk))
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     """One thing that happened, written once and never changed.
 
     The actor is kept as a loose reference plus the e-mail it had, so that the trail
@@ -54,11 +45,3 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         who = self.actor_email or "system"
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} UTC — {who} {self.verb} {self.target_repr}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("Audit events are append-only; they cannot be updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit events are append-only; they cannot be deleted.")

@@ -21,6 +21,20 @@ class Program(models.Model):
         related_name="programs",
         help_text="The outcome framework trainees of this program are assessed against.",
     )
+    knowledge_signoffs = models.PositiveSmallIntegerField(
+        "trainer sign-offs per Knowledge outcome", choices=[(1, "1"), (2, "2 (distinct trainers)")],
+        default=1,
+    )
+    competency_signoffs = models.PositiveSmallIntegerField(
+        "trainer sign-offs per Competency outcome", choices=[(1, "1"), (2, "2 (distinct trainers)")],
+        default=1,
+    )
+    e1_hours_required = models.DecimalField(
+        "E1 case-consultation hours required", max_digits=5, decimal_places=1, default=10,
+    )
+    e2_hours_required = models.DecimalField(
+        "E2 own-experience consultation hours required", max_digits=5, decimal_places=1, default=10,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
