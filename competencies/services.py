@@ -2,12 +2,13 @@ import json
 import uuid
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
 
-from .models import Framework, FrameworkVersion, Outcome
+from .models import EvidenceItem, Framework, FrameworkVersion, Outcome, SignOff, SignOffRequest
 
 BUNDLED_KAP_FRAMEWORK = Path(__file__).resolve().parent / "data" / "kap_framework_v1.json"
 
@@ -53,3 +54,209 @@ def framework_load_bundled(*, path: Path = BUNDLED_KAP_FRAMEWORK, actor=None) ->
         details={"outcomes": len(data["outcomes"])},
     )
     return version
+
+
+# --- A trainee's record: evidence, requests for review, decisions ----------------
+
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+# Extension → (content type to serve, the bytes a genuine file of that kind starts with).
+EVIDENCE_TYPES = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
+    ".odt": ("application/vnd.oasis.opendocument.text", (b"PK\x03\x04",)),
+    ".txt": ("text/plain", ()),
+}
+TEXT_MAX_CHARS = 20_000
+
+
+def _outcome(enrolment, code: str) -> Outcome:
+    outcome = Outcome.objects.filter(version_id=enrolment.framework_version_id, code=code).first()
+    if outcome is None:
+        raise ValidationError(f"{code} is not an outcome of this trainee's framework.")
+    return outcome
+
+
+def _check_upload(upload) -> tuple[str, str]:
+    """Refuse files by size, extension and content; returns (content type, clean name)."""
+    name = Path(upload.name or "").name.replace("\x00", "")[:150] or "evidence"
+    suffix = Path(name).suffix.lower()
+    if suffix not in EVIDENCE_TYPES:
+        allowed = ", ".join(sorted(s.lstrip(".").upper() for s in EVIDENCE_TYPES))
+        raise ValidationError({"file": f"Upload a {allowed} file."})
+    if upload.size > EVIDENCE_MAX_BYTES:
+        raise ValidationError({"file": f"Files can be at most {EVIDENCE_MAX_BYTES // (1024 * 1024)} MB."})
+    if upload.size == 0:
+        raise ValidationError({"file": "The file is empty."})
+    content_type, signatures = EVIDENCE_TYPES[suffix]
+    head = upload.read(2048)
+    upload.seek(0)
+    if signatures and not any(head.startswith(sig) for sig in signatures):
+        raise ValidationError({"file": f"This file is not a real {suffix.lstrip('.').upper()} file."})
+    if suffix == ".txt":
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError({"file": "Text files must be UTF-8."})
+    return content_type, name
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    actor,
+    enrolment,
+    outcome_code: str,
+    kind: str,
+    title: str = "",
+    text: str = "",
+    upload=None,
+    lesson_id: int | None = None,
+    reflection_id: int | None = None,
+) -> "EvidenceItem":
+    """A trainee attaches evidence to one of their outcomes."""
+    from courses.models import LessonProgress, Reflection
+
+    if actor.pk != enrolment.trainee_id:
+        raise ValidationError("Only the trainee adds evidence to their own record.")
+    outcome = _outcome(enrolment, outcome_code)
+    if outcome.evidence_rule == Outcome.EvidenceRule.HOURS:
+        raise ValidationError("Experience outcomes are met by confirmed consultation hours.")
+    item = EvidenceItem(enrolment=enrolment, outcome_code=outcome.code, kind=kind)
+    title = (title or "").strip()[:200]
+    if kind == EvidenceItem.Kind.WRITTEN:
+        text = (text or "").strip()
+        if not text:
+            raise ValidationError({"text": "Write your reflection."})
+        if len(text) > TEXT_MAX_CHARS:
+            raise ValidationError({"text": f"Keep it under {TEXT_MAX_CHARS:,} characters."})
+        item.text, item.title = text, title or "Written reflection"
+    elif kind == EvidenceItem.Kind.FILE:
+        if upload is None:
+            raise ValidationError({"file": "Choose a file to upload."})
+        item.content_type, item.original_name = _check_upload(upload)
+        item.size = upload.size
+        item.title = title or item.original_name
+        item.file.save(item.original_name, upload, save=False)
+    elif kind == EvidenceItem.Kind.LESSON:
+        progress = (
+            LessonProgress.objects.completed()
+            .filter(enrolment=enrolment, lesson_id=lesson_id)
+            .first()
+        )
+        if progress is None:
+            raise ValidationError({"lesson": "Choose a lesson you have completed."})
+        from cms.models import LessonPage
+
+        item.lesson_id = lesson_id
+        item.title = title or LessonPage.objects.filter(pk=lesson_id).values_list("title", flat=True).first() or "Lesson"
+    elif kind == EvidenceItem.Kind.REFLECTION:
+        reflection = Reflection.objects.filter(pk=reflection_id, enrolment=enrolment).first()
+        if reflection is None:
+            raise ValidationError({"reflection": "Choose one of your lesson reflections."})
+        item.reflection = reflection
+        item.title = title or f"Reflection: {reflection.prompt[:150]}"
+    else:
+        raise ValidationError({"kind": "Choose what kind of evidence this is."})
+    item.save()
+    audit_record(
+        verb="evidence.added", target=item, actor=actor,
+        details={"outcome": outcome.code, "kind": kind},
+    )
+    return item
+
+
+def _notify(to: list[str], subject: str, body: str) -> None:
+    from accounts.tasks import send_email
+
+    if to:
+        send_email.delay_on_commit(to=to, subject=subject, body=body)
+
+
+@transaction.atomic
+def signoff_request(*, actor, enrolment, outcome_code: str, message: str = "", evidence_ids=()) -> "SignOffRequest":
+    """The trainee asks their trainers to review an outcome."""
+    from courses.models import TrainerAssignment
+
+    if actor.pk != enrolment.trainee_id:
+        raise ValidationError("Only the trainee asks for review of their own record.")
+    outcome = _outcome(enrolment, outcome_code)
+    if outcome.evidence_rule == Outcome.EvidenceRule.HOURS:
+        raise ValidationError("Experience outcomes are met by confirmed consultation hours, not review.")
+    if SignOffRequest.objects.pending().filter(enrolment=enrolment, outcome_code=outcome.code).exists():
+        raise ValidationError(f"{outcome.code} is already waiting for review.")
+    evidence = list(EvidenceItem.objects.filter(
+        pk__in=list(evidence_ids), enrolment=enrolment, outcome_code=outcome.code
+    ))
+    if len(evidence) != len(set(evidence_ids)):
+        raise ValidationError({"evidence": "Choose evidence from this outcome of your own record."})
+    request = SignOffRequest.objects.create(
+        enrolment=enrolment, outcome_code=outcome.code, message=(message or "").strip()[:5000]
+    )
+    request.evidence.set(evidence)
+    audit_record(verb="signoff.requested", target=request, actor=actor, details={"outcome": outcome.code})
+    trainers = (
+        TrainerAssignment.objects.current()
+        .filter(trainee_id=enrolment.trainee_id, cohort_id=enrolment.cohort_id)
+        .exclude(trainer_id=enrolment.trainee_id)
+        .values_list("trainer__email", flat=True)
+        .distinct()
+    )
+    _notify(
+        sorted(set(trainers)),
+        f"[Kapstone] Review requested: {outcome.code}",
+        f"{enrolment.trainee} asks you to review {outcome.code} ({outcome.statement[:120]}). "
+        "Open your queue in Kapstone to decide.",
+    )
+    return request
+
+
+@transaction.atomic
+def signoff_decide(
+    *, trainer, enrolment, outcome_code: str, decision: str, comment: str = "", request=None
+) -> "SignOff":
+    """An assigned trainer decides *met* or *not yet* on one outcome.
+
+    Decisions are appended, never edited. Deciding on a request locks it first, so two
+    trainers deciding at once leave one decision on the request and a clear refusal.
+    """
+    from courses.permissions import is_assigned
+
+    if trainer.pk == enrolment.trainee_id:
+        raise ValidationError("Nobody signs off their own record.")
+    if not is_assigned(trainer, enrolment.trainee, enrolment.cohort):
+        raise ValidationError("Only a trainer assigned to this trainee decides.")
+    outcome = _outcome(enrolment, outcome_code)
+    if outcome.evidence_rule == Outcome.EvidenceRule.HOURS:
+        raise ValidationError("Experience outcomes are met by confirmed consultation hours.")
+    if decision not in SignOff.Decision.values:
+        raise ValidationError({"decision": "Choose met or not yet."})
+    comment = (comment or "").strip()
+    if decision == SignOff.Decision.NOT_YET and not comment:
+        raise ValidationError({"comment": "Say what is still needed when deciding not yet."})
+    if request is not None:
+        request = SignOffRequest.objects.select_for_update().get(pk=request.pk)
+        if (request.enrolment_id, request.outcome_code) != (enrolment.pk, outcome.code):
+            raise ValidationError("This request is for another record.")
+        if request.closed_at is not None:
+            raise ValidationError("This request has already been decided.")
+        request.closed_at = timezone.now()
+        request.save(update_fields=["closed_at"])
+    signoff = SignOff.objects.create(
+        enrolment=enrolment, outcome_code=outcome.code, trainer=trainer,
+        decision=decision, comment=comment[:5000], request=request,
+    )
+    audit_record(
+        verb="signoff.decided", target=signoff, actor=trainer,
+        details={"outcome": outcome.code, "decision": decision, "request": getattr(request, "pk", None)},
+    )
+    _notify(
+        [enrolment.trainee.email],
+        f"[Kapstone] {outcome.code}: {signoff.get_decision_display()}",
+        f"{trainer} decided {signoff.get_decision_display().lower()} on {outcome.code}."
+        + (f"\n\nTheir comment: {comment}" if comment else "")
+        + "\n\nSee My outcomes in Kapstone.",
+    )
+    return signoff

@@ -44,6 +44,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("home/", account_views.home, name="home"),
     path("", include("courses.urls")),
+    path("", include("competencies.urls")),
     path(
         "accounts/",
         include(declare_urlpatterns(include("allauth.urls")[0].urlpatterns, PUBLIC, _ACCOUNT_PAGES)),

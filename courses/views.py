@@ -40,10 +40,15 @@ def trainer_trainee(request, enrolment_id: int):
     # Only through the trainer's own scope: an unassigned trainer gets a 404 at once.
     scope = enrolments_visible_to(request.user).for_trainer(request.user).with_people()
     enrolment = get_visible_or_404(request, scope, pk=enrolment_id)
+    from competencies.selectors import outcome_record
+
     return render(
         request,
         "courses/trainer_trainee.html",
-        {"enrolment": selectors.enrolment_detail(enrolment=enrolment)},
+        {
+            "enrolment": selectors.enrolment_detail(enrolment=enrolment),
+            "record": outcome_record(enrolment) if enrolment.framework_version_id else None,
+        },
     )
 
 

@@ -1,6 +1,6 @@
 """Reads of outcome frameworks."""
 
-from .models import FrameworkVersion, Outcome
+from ..models import FrameworkVersion, Outcome
 
 
 def latest_published_version(*, framework_id: int) -> FrameworkVersion | None:

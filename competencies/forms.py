@@ -1,0 +1,40 @@
+from django import forms
+
+from .models import EvidenceItem, SignOff
+
+
+class EvidenceForm(forms.Form):
+    kind = forms.ChoiceField(choices=EvidenceItem.Kind.choices, widget=forms.RadioSelect,
+                             initial=EvidenceItem.Kind.WRITTEN, label="Kind of evidence")
+    title = forms.CharField(max_length=200, required=False, help_text="A short label (optional).")
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False,
+                           max_length=20_000, label="Written reflection")
+    file = forms.FileField(required=False, help_text="PDF, Word/ODT, text or image, up to 10 MB.")
+    lesson = forms.TypedChoiceField(coerce=int, required=False, empty_value=None,
+                                    label="A lesson you completed")
+    reflection = forms.TypedChoiceField(coerce=int, required=False, empty_value=None,
+                                        label="One of your lesson reflections")
+
+    def __init__(self, *args, lessons=(), reflections=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lesson"].choices = [("", "—")] + list(lessons)
+        self.fields["reflection"].choices = [("", "—")] + list(reflections)
+
+
+class ReviewRequestForm(forms.Form):
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                              max_length=5000, label="Note for your trainer (optional)")
+    evidence = forms.TypedMultipleChoiceField(coerce=int, required=False,
+                                              widget=forms.CheckboxSelectMultiple,
+                                              label="Evidence to review")
+
+    def __init__(self, *args, evidence=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].choices = [(item.pk, item.title) for item in evidence]
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=SignOff.Decision.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                              max_length=5000, help_text="Required for not yet.")
+    request_id = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -1,0 +1,22 @@
+from .frameworks import (
+    framework_codes,
+    latest_published_version,
+    outcome_code_choices,
+    outcomes_by_category,
+)
+from .records import (
+    AWAITING_REVIEW,
+    IN_PROGRESS,
+    MET,
+    NOT_STARTED,
+    EnrolmentRecord,
+    OutcomeRecord,
+    outcome_record,
+    outcome_records_for,
+)
+
+__all__ = [
+    "AWAITING_REVIEW", "IN_PROGRESS", "MET", "NOT_STARTED", "EnrolmentRecord", "OutcomeRecord",
+    "framework_codes", "latest_published_version", "outcome_code_choices", "outcome_record",
+    "outcome_records_for", "outcomes_by_category",
+]

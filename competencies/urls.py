@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "competencies"
+
+urlpatterns = [
+    path("trainee/outcomes/", views.my_outcomes, name="my_outcomes"),
+    path("trainee/outcomes/<int:enrolment_id>/<str:code>/", views.my_outcome, name="my_outcome"),
+    path("trainer/queue/", views.trainer_queue, name="trainer_queue"),
+    path(
+        "trainer/records/<int:enrolment_id>/<str:code>/decide/",
+        views.trainer_decide,
+        name="trainer_decide",
+    ),
+    path("manage/records/<int:enrolment_id>/", views.admin_record, name="admin_record"),
+    path("evidence/<int:evidence_id>/file/", views.evidence_file, name="evidence_file"),
+]

@@ -1,0 +1,163 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from config.access import PROGRAM_ADMIN, SIGNED_IN, TRAINEE, TRAINER, access, get_visible_or_404
+from courses.models import Enrolment, LessonProgress, Reflection
+
+from . import services
+from .forms import DecisionForm, EvidenceForm, ReviewRequestForm
+from .models import Outcome
+from .permissions import evidence_visible_to, requests_for_trainer
+from .selectors import outcome_record, outcome_records_for
+
+
+def _errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@access(TRAINEE)
+def my_outcomes(request):
+    enrolments = Enrolment.objects.for_trainee(request.user).active().values_list("pk", flat=True)
+    records = outcome_records_for(enrolments)
+    return render(request, "competencies/my_outcomes.html", {"records": list(records.values())})
+
+
+def _own_choices(enrolment):
+    from cms.models import LessonPage
+
+    done = LessonProgress.objects.completed().filter(enrolment=enrolment).values_list("lesson_id", flat=True)
+    lessons = LessonPage.objects.filter(pk__in=list(done)).order_by("path").values_list("pk", "title")
+    reflections = [
+        (r.pk, r.prompt[:80]) for r in Reflection.objects.filter(enrolment=enrolment).order_by("created_at")
+    ]
+    return list(lessons), reflections
+
+
+@access(TRAINEE)
+def my_outcome(request, enrolment_id: int, code: str):
+    enrolment = get_visible_or_404(
+        request, Enrolment.objects.for_trainee(request.user).select_related("cohort__program"),
+        pk=enrolment_id,
+    )
+    record = outcome_record(enrolment)
+    item = record.get(code)
+    if item is None:
+        raise Http404("No such outcome.")
+    lessons, reflections = _own_choices(enrolment)
+    evidence_form = EvidenceForm(lessons=lessons, reflections=reflections)
+    review_form = ReviewRequestForm(evidence=item.evidence)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "evidence":
+                evidence_form = EvidenceForm(request.POST, request.FILES, lessons=lessons, reflections=reflections)
+                if evidence_form.is_valid():
+                    data = evidence_form.cleaned_data
+                    services.evidence_add(
+                        actor=request.user, enrolment=enrolment, outcome_code=code,
+                        kind=data["kind"], title=data["title"], text=data["text"],
+                        upload=data["file"], lesson_id=data["lesson"], reflection_id=data["reflection"],
+                    )
+                    messages.success(request, "Evidence added.")
+                    return redirect(request.path)
+            elif request.POST.get("action") == "request":
+                review_form = ReviewRequestForm(request.POST, evidence=item.evidence)
+                if review_form.is_valid():
+                    services.signoff_request(
+                        actor=request.user, enrolment=enrolment, outcome_code=code,
+                        message=review_form.cleaned_data["message"],
+                        evidence_ids=review_form.cleaned_data["evidence"],
+                    )
+                    messages.success(request, "Your trainers have been asked to review this outcome.")
+                    return redirect(request.path)
+            else:
+                messages.error(request, "Choose whether to add evidence or ask for review.")
+        except ValidationError as error:
+            _errors(evidence_form if request.POST.get("action") == "evidence" else review_form, error)
+    return render(
+        request, "competencies/my_outcome.html",
+        {"enrolment": enrolment, "item": item, "evidence_form": evidence_form, "review_form": review_form},
+    )
+
+
+@access(TRAINER)
+def trainer_queue(request):
+    pending = list(
+        requests_for_trainer(request.user)
+        .select_related("enrolment__trainee", "enrolment__cohort")
+        .prefetch_related("evidence")
+        .order_by("requested_at", "id")
+    )
+    statements = {
+        (version_id, code): statement
+        for version_id, code, statement in Outcome.objects.filter(
+            version_id__in={r.enrolment.framework_version_id for r in pending}
+        ).values_list("version_id", "code", "statement")
+    }
+    for row in pending:
+        row.statement = statements.get((row.enrolment.framework_version_id, row.outcome_code), "")
+    return render(request, "competencies/queue.html", {"pending": pending, "form": DecisionForm()})
+
+
+@access(TRAINER)
+@require_POST
+def trainer_decide(request, enrolment_id: int, code: str):
+    # Through the trainer's own scope: unassigned trainers get a 404 at once.
+    enrolment = get_visible_or_404(
+        request, Enrolment.objects.for_trainer(request.user).select_related("trainee", "cohort"),
+        pk=enrolment_id,
+    )
+    form = DecisionForm(request.POST)
+    back = request.POST.get("next") or ""
+    if not back.startswith("/") or back.startswith("//"):
+        back = "competencies:trainer_queue"
+    if not form.is_valid():
+        messages.error(request, "Choose met or not yet.")
+        return redirect(back)
+    data = form.cleaned_data
+    pending = None
+    if data["request_id"]:
+        pending = requests_for_trainer(request.user).filter(pk=data["request_id"]).first()
+        if pending is None:
+            messages.error(request, "This request has already been decided or is not yours to decide.")
+            return redirect(back)
+    try:
+        signoff = services.signoff_decide(
+            trainer=request.user, enrolment=enrolment, outcome_code=code,
+            decision=data["decision"], comment=data["comment"], request=pending,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, f"{code} for {enrolment.trainee}: {signoff.get_decision_display().lower()}."
+        )
+    return redirect(back)
+
+
+@access(PROGRAM_ADMIN)
+def admin_record(request, enrolment_id: int):
+    enrolment = get_visible_or_404(request, Enrolment.objects.all(), pk=enrolment_id)
+    return render(request, "competencies/admin_record.html", {"record": outcome_record(enrolment)})
+
+
+@access(SIGNED_IN)
+def evidence_file(request, evidence_id: int):
+    item = get_visible_or_404(
+        request, evidence_visible_to(request.user).exclude(file=""), pk=evidence_id
+    )
+    response = FileResponse(
+        item.file.open("rb"), as_attachment=True, filename=item.original_name or "evidence",
+        content_type=item.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
