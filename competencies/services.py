@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -260,3 +261,41 @@ def signoff_decide(
         + "\n\nSee My outcomes in Kapstone.",
     )
     return signoff
+
+
+def review_digest_send() -> int:
+    """E-mail every trainer a list of the open requests from their assigned trainees,
+    oldest first. Returns the number of trainers written to. Idempotent per run: it only
+    reads, and each trainer gets one message."""
+    from courses.models import TrainerAssignment
+
+    pending = list(
+        SignOffRequest.objects.pending()
+        .select_related("enrolment__trainee", "enrolment__cohort")
+        .order_by("requested_at")
+    )
+    if not pending:
+        return 0
+    by_record = {(r.enrolment.trainee_id, r.enrolment.cohort_id): [] for r in pending}
+    for r in pending:
+        by_record[(r.enrolment.trainee_id, r.enrolment.cohort_id)].append(r)
+    lines: dict[str, list[str]] = {}
+    for trainer_email, trainee_id, cohort_id in (
+        TrainerAssignment.objects.current()
+        .filter(trainee_id__in={k[0] for k in by_record}, cohort_id__in={k[1] for k in by_record})
+        .exclude(trainer_id=F("trainee_id"))
+        .values_list("trainer__email", "trainee_id", "cohort_id")
+        .distinct()
+    ):
+        for r in by_record.get((trainee_id, cohort_id), []):
+            entry = f"- {r.outcome_code} for {r.enrolment.trainee}, asked {r.requested_at:%d %b %Y}"
+            if entry not in lines.setdefault(trainer_email, []):
+                lines[trainer_email].append(entry)
+    for email, entries in lines.items():
+        _notify(
+            [email],
+            f"[Kapstone] {len(entries)} review request{'s' if len(entries) != 1 else ''} waiting",
+            "These trainees are waiting for your decision, oldest first:\n\n" + "\n".join(entries)
+            + "\n\nOpen your queue in Kapstone to decide.",
+        )
+    return len(lines)

@@ -9,6 +9,7 @@ REDIS_URL switch on PostgreSQL and Redis.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -143,6 +144,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "review-digest": {
+        "task": "competencies.tasks.send_review_digest",
+        "schedule": crontab(hour=7, minute=0),  # every morning, 07:00 UTC
+        "options": {"expires": 60 * 60},
+    },
+}
 
 # --- E-mail ---------------------------------------------------------------------
 EMAIL_URL = env("EMAIL_URL", default="")

@@ -284,3 +284,22 @@ def test_record_set_form_is_fixed_for_a_cohort(tracker, django_assert_num_querie
         records = outcome_records_for(ids)
     assert len(records) == 2 + extra
     assert all(len(r.outcomes) == 23 for r in records.values())
+
+
+def test_daily_digest_lists_each_trainers_open_requests(tracker, django_capture_on_commit_callbacks):
+    from django.conf import settings
+    from django.core import mail
+
+    from competencies.tasks import send_review_digest
+
+    assert settings.CELERY_BEAT_SCHEDULE["review-digest"]["task"] == "competencies.tasks.send_review_digest"
+    services.signoff_request(actor=tracker.trainee_a, enrolment=tracker.enrolment_a, outcome_code="C3")
+    services.signoff_request(actor=tracker.trainee_a, enrolment=tracker.enrolment_a, outcome_code="C4")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = send_review_digest.apply().get()
+    assert sent == 2
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert set(bodies) == {"trainer.a@kapstone.test", "trainer.b@kapstone.test"}
+    assert "C3 for" in bodies["trainer.a@kapstone.test"] and "C4 for" in bodies["trainer.a@kapstone.test"]
+    assert mail.outbox[0].subject == "[Kapstone] 2 review requests waiting"
