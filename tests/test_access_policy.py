@@ -39,7 +39,35 @@ RECORD_URLS = {
         lambda w: {"enrolment_id": str(w.enrolment_a.pk)},
         frozenset({"trainer_a"}),
     ),
+    "competencies:my_outcome": (
+        lambda w: {"enrolment_id": str(w.enrolment_a.pk), "code": "C1"},
+        frozenset({"trainee_a"}),
+    ),
+    "competencies:admin_record": (
+        lambda w: {"enrolment_id": str(w.enrolment_a.pk)},
+        frozenset({"program_admin"}),
+    ),
+    "competencies:evidence_file": (
+        lambda w: {"evidence_id": str(w.evidence_a.pk)},
+        frozenset({"trainee_a", "trainer_a", "program_admin"}),
+    ),
 }
+
+
+@pytest.fixture
+def records(world, curriculum, settings, tmp_path):
+    """Trainee A's record has a file of evidence, so its download URL can be walked."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from competencies.services import evidence_add
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    world.enrolment_a.refresh_from_db()
+    world.evidence_a = evidence_add(
+        actor=world.trainee_a, enrolment=world.enrolment_a, outcome_code="C1", kind="file",
+        upload=SimpleUploadedFile("case-notes.pdf", b"%PDF-1.4 case notes"),
+    )
+    return world
 
 
 def _is_login_redirect(response) -> bool:
@@ -75,7 +103,8 @@ def _verdict(route, policy, role, response) -> str | None:
     return None
 
 
-def test_every_url_declares_a_policy_and_every_role_gets_what_it_promises(world, request):
+def test_every_url_declares_a_policy_and_every_role_gets_what_it_promises(records, request):
+    world = records
     routes = walk_routes({name: sample(world) for name, (sample, _) in RECORD_URLS.items()})
     undeclared, unresolvable, checked = [], [], []
     for route in routes:
@@ -120,6 +149,6 @@ def test_every_url_declares_a_policy_and_every_role_gets_what_it_promises(world,
     assert set(by_policy) == set(ADMITS) - {"django-admin"} | ({"django-admin"} & set(by_policy))
 
 
-def test_record_urls_name_real_routes(world):
+def test_record_urls_name_real_routes():
     names = {route.name for route in walk_routes()}
     assert set(RECORD_URLS) <= names
