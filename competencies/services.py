@@ -299,3 +299,91 @@ def review_digest_send() -> int:
             + "\n\nOpen your queue in Kapstone to decide.",
         )
     return len(lines)
+
+
+# --- Versions ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def framework_version_draft(*, actor, framework: Framework) -> FrameworkVersion:
+    """Start the next version as a draft copy of the latest one (same identifiers)."""
+    latest = framework.versions.order_by("-number").first()
+    if latest is not None and not latest.is_published:
+        raise ValidationError(f"{latest} is still a draft; publish or edit it first.")
+    draft = FrameworkVersion.objects.create(
+        framework=framework, number=(latest.number + 1) if latest else 1
+    )
+    if latest is not None:
+        Outcome.objects.bulk_create(
+            Outcome(
+                version=draft, identifier=o.identifier, code=o.code, uri=o.uri,
+                category=o.category, statement=o.statement, evidence_rule=o.evidence_rule,
+                position=o.position,
+            )
+            for o in latest.outcomes.all()
+        )
+    audit_record(verb="framework.drafted", target=draft, actor=actor)
+    return draft
+
+
+@transaction.atomic
+def framework_version_publish(*, actor, version: FrameworkVersion) -> FrameworkVersion:
+    version = FrameworkVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_published:
+        raise ValidationError(f"{version} is already published.")
+    if not version.outcomes.exists():
+        raise ValidationError("A version needs at least one outcome before it is published.")
+    version.published_at = timezone.now()
+    version.save(update_fields=["published_at"])
+    audit_record(verb="framework.published", target=version, actor=actor,
+                 details={"outcomes": version.outcomes.count()})
+    return version
+
+
+@transaction.atomic
+def enrolment_move_version(*, actor, enrolment, version: FrameworkVersion, mapping: dict[str, str]):
+    """Move an enrolment to a newer published version of its framework.
+
+    ``mapping`` takes each old outcome code to the new code that replaces it. Evidence
+    and open requests follow the mapping; every trainer's latest decision is carried
+    as a new decision on the new code (decisions are never rewritten). Codes that stay
+    the same need no mapping. Written to the audit trail with the mapping.
+    """
+    from courses.models import Enrolment
+
+    enrolment = Enrolment.objects.select_for_update().select_related("framework_version").get(pk=enrolment.pk)
+    current = enrolment.framework_version
+    version = FrameworkVersion.objects.get(pk=version.pk)
+    if current is None or version.framework_id != current.framework_id:
+        raise ValidationError("Choose a version of the enrolment's own framework.")
+    if not version.is_published or version.number <= current.number:
+        raise ValidationError("Move only to a newer, published version.")
+    old_codes = set(current.outcomes.values_list("code", flat=True))
+    new_codes = set(version.outcomes.values_list("code", flat=True))
+    mapping = {old: new for old, new in mapping.items() if new}
+    unknown = {old for old in mapping if old not in old_codes} | {
+        new for new in mapping.values() if new not in new_codes
+    }
+    if unknown:
+        raise ValidationError(f"Not outcomes of these versions: {', '.join(sorted(unknown))}.")
+    renamed = {old: new for old, new in mapping.items() if old != new}
+    for old, new in renamed.items():
+        EvidenceItem.objects.filter(enrolment=enrolment, outcome_code=old).update(outcome_code=new)
+        SignOffRequest.objects.filter(enrolment=enrolment, outcome_code=old).update(outcome_code=new)
+        latest: dict[int, SignOff] = {}
+        for decision in SignOff.objects.filter(enrolment=enrolment, outcome_code=old):
+            latest[decision.trainer_id] = decision
+        for decision in latest.values():
+            SignOff.objects.create(
+                enrolment=enrolment, outcome_code=new, trainer_id=decision.trainer_id,
+                decision=decision.decision, request=None,
+                comment=(decision.comment + "\n" if decision.comment else "")
+                + f"(Carried from {old}, {current}, decided {decision.decided_at:%Y-%m-%d}.)",
+            )
+    enrolment.framework_version = version
+    enrolment.save(update_fields=["framework_version", "updated_at"])
+    audit_record(
+        verb="enrolment.version_moved", target=enrolment, actor=actor,
+        details={"from": current.number, "to": version.number, "mapping": renamed},
+    )
+    return enrolment

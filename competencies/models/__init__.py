@@ -1,4 +1,4 @@
-from .frameworks import Framework, FrameworkVersion, Outcome
+from .frameworks import Framework, FrameworkVersion, Outcome, PublishedVersionError
 from .records import EvidenceItem, SignOff, SignOffRequest
 
-__all__ = ["EvidenceItem", "Framework", "FrameworkVersion", "Outcome", "SignOff", "SignOffRequest"]
+__all__ = ["EvidenceItem", "Framework", "FrameworkVersion", "Outcome", "PublishedVersionError", "SignOff", "SignOffRequest"]

@@ -4,6 +4,10 @@ from django.db import models
 from django.db.models import Q
 
 
+class PublishedVersionError(Exception):
+    """Raised on any attempt to change the outcomes of a published version."""
+
+
 class Framework(models.Model):
     """An outcome framework (e.g. the KAP certificate's graduate expectations)."""
 
@@ -49,6 +53,10 @@ class FrameworkVersion(models.Model):
         state = "" if self.published_at else " (draft)"
         return f"{self.framework.title} v{self.number}{state}"
 
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
 
 class Outcome(models.Model):
     """One graduate outcome, e.g. K3, with the rule that decides when it is met."""
@@ -91,3 +99,18 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.statement[:60]}"
+
+    def _refuse_if_published(self):
+        version = FrameworkVersion.objects.filter(pk=self.version_id).values("published_at").first()
+        if version and version["published_at"] is not None:
+            raise PublishedVersionError(
+                "A published framework version is immutable; create a new draft version instead."
+            )
+
+    def save(self, *args, **kwargs):
+        self._refuse_if_published()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._refuse_if_published()
+        return super().delete(*args, **kwargs)

@@ -303,3 +303,52 @@ def test_daily_digest_lists_each_trainers_open_requests(tracker, django_capture_
     assert set(bodies) == {"trainer.a@kapstone.test", "trainer.b@kapstone.test"}
     assert "C3 for" in bodies["trainer.a@kapstone.test"] and "C4 for" in bodies["trainer.a@kapstone.test"]
     assert mail.outbox[0].subject == "[Kapstone] 2 review requests waiting"
+
+
+def test_published_versions_are_immutable_and_new_versions_leave_enrolments_alone(tracker):
+    from competencies.models import Outcome, PublishedVersionError
+
+    v1 = tracker.enrolment_a.framework_version
+    outcome = v1.outcomes.get(code="C1")
+    outcome.statement = "Changed"
+    with pytest.raises(PublishedVersionError):
+        outcome.save()
+    with pytest.raises(PublishedVersionError):
+        outcome.delete()
+    v2 = services.framework_version_draft(actor=tracker.admin, framework=v1.framework)
+    assert v2.outcomes.count() == 23 and v2.number == 2
+    c1 = v2.outcomes.get(code="C1")
+    c1.code, c1.statement = "C1a", "Establishes the therapeutic alliance."
+    c1.save()
+    services.framework_version_publish(actor=tracker.admin, version=v2)
+    tracker.enrolment_a.refresh_from_db()
+    assert tracker.enrolment_a.framework_version == v1
+    assert _status(tracker, "C1").outcome.statement != "Establishes the therapeutic alliance."
+    with pytest.raises(PublishedVersionError):
+        Outcome(version=v2, code="X1", uri="https://x", category="knowledge",
+                statement="x", evidence_rule="coursework").save()
+
+
+def test_moving_an_enrolment_carries_evidence_and_signoffs_through_the_mapping(tracker):
+    from audit.models import AuditEvent
+
+    _written(tracker, "C1")
+    services.signoff_decide(trainer=tracker.trainer_a, enrolment=tracker.enrolment_a,
+                            outcome_code="C1", decision="met")
+    v1 = tracker.enrolment_a.framework_version
+    v2 = services.framework_version_draft(actor=tracker.admin, framework=v1.framework)
+    c1 = v2.outcomes.get(code="C1")
+    c1.code = "C1a"
+    c1.save()
+    services.framework_version_publish(actor=tracker.admin, version=v2)
+    with pytest.raises(ValidationError, match="Not outcomes"):
+        services.enrolment_move_version(actor=tracker.admin, enrolment=tracker.enrolment_a,
+                                        version=v2, mapping={"C1": "ZZ"})
+    services.enrolment_move_version(actor=tracker.admin, enrolment=tracker.enrolment_a,
+                                    version=v2, mapping={"C1": "C1a"})
+    record = outcome_record(tracker.enrolment_a)
+    assert record.get("C1") is None and record.get("C1a").met
+    assert "Carried from C1" in record.get("C1a").decisions[-1].comment
+    assert SignOff.objects.filter(outcome_code="C1").count() == 1  # the original stays
+    event = AuditEvent.objects.get(verb="enrolment.version_moved")
+    assert event.details["mapping"] == {"C1": "C1a"}
