@@ -14,5 +14,10 @@ urlpatterns = [
         name="trainer_decide",
     ),
     path("manage/records/<int:enrolment_id>/", views.admin_record, name="admin_record"),
+    path(
+        "manage/records/<int:enrolment_id>/version/",
+        views.admin_move_version,
+        name="admin_move_version",
+    ),
     path("evidence/<int:evidence_id>/file/", views.evidence_file, name="evidence_file"),
 ]

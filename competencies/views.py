@@ -161,3 +161,37 @@ def evidence_file(request, evidence_id: int):
     return response
 
 
+
+
+@access(PROGRAM_ADMIN)
+def admin_move_version(request, enrolment_id: int):
+    """Move an enrolment to a newer published version, mapping each old outcome."""
+    from .models import FrameworkVersion
+
+    enrolment = get_visible_or_404(
+        request, Enrolment.objects.select_related("trainee", "framework_version__framework"),
+        pk=enrolment_id,
+    )
+    current = enrolment.framework_version
+    newer = (
+        FrameworkVersion.objects.published()
+        .filter(framework_id=current.framework_id, number__gt=current.number)
+        .order_by("-number")
+        if current else FrameworkVersion.objects.none()
+    )
+    target = newer.filter(pk=request.POST.get("version") or request.GET.get("version")).first() or newer.first()
+    old = list(current.outcomes.order_by("position")) if current else []
+    new_codes = list(target.outcomes.order_by("position").values_list("code", flat=True)) if target else []
+    if request.method == "POST" and target is not None:
+        mapping = {o.code: request.POST.get(f"map-{o.code}", "") for o in old}
+        try:
+            services.enrolment_move_version(actor=request.user, enrolment=enrolment, version=target, mapping=mapping)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{enrolment.trainee} now follows {target}.")
+            return redirect("competencies:admin_record", enrolment.pk)
+    rows = [{"outcome": o, "default": o.code if o.code in new_codes else ""} for o in old]
+    return render(request, "competencies/admin_move_version.html", {
+        "enrolment": enrolment, "versions": newer, "target": target, "rows": rows, "new_codes": new_codes,
+    })

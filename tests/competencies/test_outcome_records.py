@@ -352,3 +352,19 @@ def test_moving_an_enrolment_carries_evidence_and_signoffs_through_the_mapping(t
     assert SignOff.objects.filter(outcome_code="C1").count() == 1  # the original stays
     event = AuditEvent.objects.get(verb="enrolment.version_moved")
     assert event.details["mapping"] == {"C1": "C1a"}
+
+
+def test_admin_moves_an_enrolment_from_the_record_page(tracker, client):
+    v1 = tracker.enrolment_a.framework_version
+    v2 = services.framework_version_draft(actor=tracker.admin, framework=v1.framework)
+    services.framework_version_publish(actor=tracker.admin, version=v2)
+    client.force_login(tracker.admin)
+    url = reverse("competencies:admin_move_version", args=[tracker.enrolment_a.pk])
+    page = client.get(url).content.decode()
+    assert 'name="map-K1"' in page and f"v{v2.number}" in page
+    data = {"version": v2.pk, **{f"map-{c}": c for c in v2.outcomes.values_list("code", flat=True)}}
+    assert client.post(url, data).status_code == 302
+    tracker.enrolment_a.refresh_from_db()
+    assert tracker.enrolment_a.framework_version == v2
+    client.force_login(tracker.trainer_a)
+    assert client.get(url).status_code == 403
