@@ -59,3 +59,6 @@ def test_demo_logins_land_where_the_readme_says(client):
         assert client.get(path).status_code == 200
     client.force_login(User.objects.get(email="trainee.ellis@kapstone.test"))
     assert "Continue where you left off" in client.get("/trainee/").content.decode()
+    assert "Awaiting review" in client.get("/trainee/outcomes/").content.decode()
+    client.force_login(User.objects.get(email="trainer.okafor@kapstone.test"))
+    assert "Confidentiality in a group integration session" in client.get("/trainer/queue/").content.decode()

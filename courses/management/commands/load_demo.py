@@ -191,6 +191,25 @@ class Command(BaseCommand):
                 answers={qid: sorted(correct) for qid, _, correct in spec.questions},
             )
         services.lesson_mark_read(enrolment=enrolment, lesson=lesson)
+        # A reflection on C3 waiting in Dr. Okafor's queue.
+        from competencies import services as records
+
+        item = records.evidence_add(
+            actor=enrolment.trainee, enrolment=enrolment, outcome_code="C3", kind="written",
+            title="Confidentiality in a group integration session",
+            text=(
+                "In an integration group a participant began describing another member's "
+                "session outside the room. I paused the group, restated the agreement we made "
+                "at intake about what stays in the room, and afterwards checked in with the "
+                "member whose experience had been shared. I documented the breach and the "
+                "repair in line with my board's rules."
+            ),
+        )
+        records.signoff_request(
+            actor=enrolment.trainee, enrolment=enrolment, outcome_code="C3",
+            message="I think this shows how I keep confidentiality in group work.",
+            evidence_ids=[item.pk],
+        )
 
     def _print_logins(self) -> None:
         out = self.stdout
