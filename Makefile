@@ -43,6 +43,7 @@ test-all: test test-integration test-e2e
 check-deploy: install
 	DEBUG=False SECRET_KEY=$$($(PY) -c "import secrets;print(secrets.token_urlsafe(50))") \
 	ALLOWED_HOSTS=kapstone.example DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) \
+	NOTES_ENCRYPTION_KEYS=$$($(PY) -c "from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())") \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:

@@ -102,7 +102,16 @@ def trainer_queue(request):
     }
     for row in pending:
         row.statement = statements.get((row.enrolment.framework_version_id, row.outcome_code), "")
-    return render(request, "competencies/queue.html", {"pending": pending, "form": DecisionForm()})
+    from consultation.models import ConsultationSession
+
+    sessions = (
+        ConsultationSession.objects.pending()
+        .filter(trainer=request.user, enrolment__in=Enrolment.objects.for_trainer(request.user))
+        .visible_columns()
+        .select_related("enrolment__trainee")
+        .order_by("created_at", "id")
+    )
+    return render(request, "competencies/queue.html", {"pending": pending, "sessions": sessions, "form": DecisionForm()})
 
 
 @access(TRAINER)

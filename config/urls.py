@@ -45,6 +45,7 @@ urlpatterns = [
     path("home/", account_views.home, name="home"),
     path("", include("courses.urls")),
     path("", include("competencies.urls")),
+    path("", include("consultation.urls")),
     path(
         "accounts/",
         include(declare_urlpatterns(include("allauth.urls")[0].urlpatterns, PUBLIC, _ACCOUNT_PAGES)),

@@ -1,11 +1,33 @@
-"""Reads of consultation hours for other apps.
+"""Reads of consultation hours for pages and for the competency tracker."""
 
-Consultation sessions are not recorded yet, so every enrolment has zero confirmed
-minutes; the competency tracker's *hours* rule reads this function and will see real
-totals once sessions exist, without changing.
-"""
+from django.db.models import Sum
+
+from .models import ConsultationSession
+
+
+def minutes_for(enrolment_ids) -> dict[int, dict[str, dict[str, int]]]:
+    """Minutes by enrolment, category and status (confirmed / pending), one query."""
+    totals: dict[int, dict[str, dict[str, int]]] = {
+        e: {c: {"confirmed": 0, "pending": 0} for c in ConsultationSession.Category.values}
+        for e in enrolment_ids
+    }
+    rows = (
+        ConsultationSession.objects.filter(
+            enrolment_id__in=list(enrolment_ids),
+            status__in=[ConsultationSession.Status.CONFIRMED, ConsultationSession.Status.PENDING],
+        )
+        .order_by()
+        .values("enrolment_id", "category", "status")
+        .annotate(total=Sum("minutes"))
+    )
+    for row in rows:
+        totals[row["enrolment_id"]][row["category"]][row["status"]] = row["total"] or 0
+    return totals
 
 
 def confirmed_minutes_for(enrolment_ids) -> dict[int, dict[str, int]]:
-    """Confirmed consultation minutes by enrolment and outcome category code (E1, E2)."""
-    return {enrolment_id: {"E1": 0, "E2": 0} for enrolment_id in enrolment_ids}
+    """Confirmed minutes by enrolment and category (E1, E2): what the hours rule reads."""
+    return {
+        enrolment_id: {category: values["confirmed"] for category, values in by_category.items()}
+        for enrolment_id, by_category in minutes_for(enrolment_ids).items()
+    }

@@ -23,13 +23,14 @@ PRODUCTION = {
     "DEBUG": "False",
     "SECRET_KEY": "x" * 20 + "production-grade-secret-key-for-tests-" + "y" * 20,
     "ALLOWED_HOSTS": "kapstone.example",
+    "NOTES_ENCRYPTION_KEYS": "HuN92qUeGDFNgbILEvt97LXEFeCOjJRd1aagDcJHefY=",
 }
 
 
 def _run(args, env_overrides):
     env = {k: v for k, v in os.environ.items() if k not in {
         "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "EMAIL_BACKEND", "DEBUG", "SECRET_KEY",
-        "ALLOWED_HOSTS",
+        "ALLOWED_HOSTS", "NOTES_ENCRYPTION_KEYS",
     }}
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
     env.update(env_overrides)
@@ -79,6 +80,13 @@ def test_production_refuses_to_start_without_secret_key_or_allowed_hosts(missing
     result = _run(["manage.py", "check"], env)
     assert result.returncode != 0
     assert "SECRET_KEY and ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_notes_key():
+    env = {k: v for k, v in PRODUCTION.items() if k != "NOTES_ENCRYPTION_KEYS"}
+    result = _run(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "NOTES_ENCRYPTION_KEYS must be set" in result.stderr
 
 
 def test_check_deploy_prints_no_warnings_under_production_settings():

@@ -129,8 +129,8 @@ def _evaluate(record: OutcomeRecord, program) -> None:
 def outcome_records_for(enrolment_ids) -> dict[int, EnrolmentRecord]:
     """Every outcome of each enrolment's pinned framework version with its status.
 
-    Queries: enrolments (1), outcomes (1), coursework (8), evidence (1), decisions (1),
-    open requests (1) — the same for one enrolment or a whole cohort.
+    Queries: enrolments (1), outcomes (1), coursework (8), confirmed minutes (1),
+    evidence (1), decisions (1), open requests (1) — the same for one enrolment or a whole cohort.
     """
     from consultation.selectors import confirmed_minutes_for
     from courses.selectors import coursework_status_for

@@ -212,6 +212,20 @@ KAPSTONE_MFA_REQUIRED_GROUPS = ["Trainer", "Program admin"]
 KAPSTONE_LOGIN_FAILURE_BURST = env.int("KAPSTONE_LOGIN_FAILURE_BURST", default=5)
 KAPSTONE_LOGIN_FAILURE_WINDOW = 15 * 60
 
+# --- Consultation notes encryption ------------------------------------------------
+# Fernet keys, newest first (generate one with `manage.py rotate_notes_key --new-key`).
+NOTES_ENCRYPTION_KEYS = env.list("NOTES_ENCRYPTION_KEYS", default=[])
+if not NOTES_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("NOTES_ENCRYPTION_KEYS must be set when DEBUG is off.")
+    # Development only: a key derived from the development SECRET_KEY.
+    import base64
+    import hashlib
+
+    NOTES_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(hashlib.sha256(("notes:" + SECRET_KEY).encode()).digest()).decode()
+    ]
+
 # --- Security -------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

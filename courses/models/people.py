@@ -35,6 +35,15 @@ class Program(models.Model):
     e2_hours_required = models.DecimalField(
         "E2 own-experience consultation hours required", max_digits=5, decimal_places=1, default=10,
     )
+    session_min_minutes = models.PositiveSmallIntegerField(
+        "shortest consultation session (minutes)", default=15
+    )
+    session_max_minutes = models.PositiveSmallIntegerField(
+        "longest consultation session (minutes)", default=480
+    )
+    pending_reminder_days = models.PositiveSmallIntegerField(
+        "remind trainers of entries pending longer than (days)", default=7
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -245,7 +245,7 @@ def test_pages_walk_the_workflow(tracker, client):
     assert "1 of 23 outcomes met" in mine
     client.force_login(tracker.trainer_unassigned)
     assert client.post(decide, {"decision": "met"}).status_code == 404
-    assert "Nothing is waiting" in client.get(reverse("competencies:trainer_queue")).content.decode()
+    assert "No review requests are waiting" in client.get(reverse("competencies:trainer_queue")).content.decode()
 
 
 def _requests(world, n):
@@ -264,15 +264,15 @@ def test_queue_and_records_run_fixed_queries(tracker, client, django_assert_num_
     _requests(tracker, n)
     client.force_login(tracker.trainer_a)
     client.get(reverse("competencies:trainer_queue"))
-    # session, user, roles, MFA, requests, evidence, statements
-    with django_assert_num_queries(7):
+    # session, user, roles, MFA, requests, evidence, statements, consultation entries
+    with django_assert_num_queries(8):
         page = client.get(reverse("competencies:trainer_queue"))
     assert page.content.decode().count("Record decision") == n
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         client.get(reverse("courses:trainer_trainee", args=[tracker.enrolment_a.pk]))
     client.force_login(tracker.trainee_a)
     _written(tracker)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         client.get(reverse("competencies:my_outcomes"))
 
 
@@ -280,7 +280,7 @@ def test_queue_and_records_run_fixed_queries(tracker, client, django_assert_num_
 def test_record_set_form_is_fixed_for_a_cohort(tracker, django_assert_num_queries, extra):
     _requests(tracker, extra)
     ids = list(tracker.cohort.enrolments.values_list("pk", flat=True))
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         records = outcome_records_for(ids)
     assert len(records) == 2 + extra
     assert all(len(r.outcomes) == 23 for r in records.values())

@@ -1,0 +1,48 @@
+"""Encryption at rest for consultation notes.
+
+Keys are Fernet keys from settings (``NOTES_ENCRYPTION_KEYS``, newest first). Reading
+accepts any listed key; writing always uses the first, so adding a new key in front and
+running ``manage.py rotate_notes_key`` re-encrypts every note under it.
+"""
+
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.db import models
+
+
+@lru_cache(maxsize=4)
+def _cipher(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key.encode() if isinstance(key, str) else key) for key in keys])
+
+
+def cipher() -> MultiFernet:
+    return _cipher(tuple(settings.NOTES_ENCRYPTION_KEYS))
+
+
+def encrypt(text: str) -> str:
+    return cipher().encrypt(text.encode("utf-8")).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    try:
+        return cipher().decrypt(token.encode("ascii")).decode("utf-8")
+    except InvalidToken as exc:
+        # Never include the token or any plaintext in the message.
+        raise ValueError("A consultation note could not be decrypted with the configured keys.") from exc
+
+
+class EncryptedTextField(models.TextField):
+    """Text stored as a Fernet token; empty stays empty."""
+
+    def from_db_value(self, value, expression, connection):
+        if not value:
+            return value or ""
+        return decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if not value:
+            return ""
+        return encrypt(value)

@@ -1,0 +1,127 @@
+"""Consultation sessions with program trainers, which meet the Experience outcomes.
+
+An entry is pending until its trainer confirms or disputes it. A confirmed entry is
+never changed: a correction is a new entry, and confirming it adds a reversing entry
+(negative minutes) for the original, so the history shows all three and the totals
+count only what stands.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q, Sum
+
+from .crypto import EncryptedTextField
+
+
+class ConsultationSessionQuerySet(models.QuerySet):
+    def confirmed(self):
+        return self.filter(status=ConsultationSession.Status.CONFIRMED)
+
+    def pending(self):
+        return self.filter(status=ConsultationSession.Status.PENDING)
+
+    def minutes_by_category(self) -> dict[str, int]:
+        rows = self.order_by().values("category").annotate(total=Sum("minutes"))
+        return {row["category"]: row["total"] or 0 for row in rows}
+
+    def visible_columns(self):
+        """Everything but the notes, for lists, totals and exports."""
+        return self.defer("notes")
+
+
+class ConsultationSession(models.Model):
+    class Category(models.TextChoices):
+        E1 = "E1", "E1 — case consultation"
+        E2 = "E2", "E2 — own-experience consultation"
+
+    class Format(models.TextChoices):
+        INDIVIDUAL = "individual", "Individual"
+        GROUP = "group", "Group"
+
+    class Modality(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        VIDEO = "video", "Video"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        CONFIRMED = "confirmed", "Confirmed"
+        DISPUTED = "disputed", "Disputed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    enrolment = models.ForeignKey(
+        "courses.Enrolment", on_delete=models.PROTECT, related_name="consultation_sessions"
+    )
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consultations_given"
+    )
+    date = models.DateField()
+    start_time = models.TimeField(null=True, blank=True)
+    minutes = models.SmallIntegerField(help_text="Negative only on a reversing entry.")
+    category = models.CharField(max_length=2, choices=Category.choices)
+    format = models.CharField(max_length=12, choices=Format.choices, default=Format.INDIVIDUAL)
+    modality = models.CharField(max_length=12, choices=Modality.choices, default=Modality.VIDEO)
+    case_reference = models.CharField(
+        max_length=120, blank=True,
+        help_text="A non-identifying reference, e.g. 'Client B, session 3'. Never a name.",
+    )
+    notes = EncryptedTextField(blank=True)
+    share_notes_with_trainer = models.BooleanField(
+        default=False, help_text="E2 notes are private unless you share them with the trainer."
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    trainer_comment = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    group = models.UUIDField(null=True, blank=True, default=None, db_index=True)
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ConsultationSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-start_time", "-id"]
+        indexes = [
+            models.Index(fields=["enrolment", "status", "category"]),
+            models.Index(fields=["trainer", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(minutes=0), name="session_minutes_not_zero"),
+            models.CheckConstraint(
+                condition=Q(minutes__gt=0) | Q(reverses__isnull=False),
+                name="only_reversals_are_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.date} {self.minutes} min ({self.get_status_display()})"
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
+
+    @property
+    def hours(self) -> float:
+        return self.minutes / 60
+
+    def notes_readable_by(self, user) -> bool:
+        """The trainee always; the trainer for E1, and for E2 only when shared."""
+        if user.pk == self.enrolment.trainee_id:
+            return True
+        if user.pk == self.trainer_id:
+            return self.category == self.Category.E1 or self.share_notes_with_trainer
+        return False
+
+
+def new_group_id() -> uuid.UUID:
+    return uuid.uuid4()

@@ -1,0 +1,295 @@
+"""Writes for consultation sessions. Notes never reach the audit trail or e-mails."""
+
+import datetime
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from courses.models import Enrolment, TrainerAssignment
+
+from .models import ConsultationSession, new_group_id
+
+_PATIENT_NAME = re.compile(
+    r"\b(?:patient|client|pt|mr|mrs|ms|miss|dr)\.?\s+(?:[A-Z][a-z]+)(?:\s+[A-Z][a-z]+)?"
+)
+_DATE_OF_BIRTH = re.compile(
+    r"\b(?:dob|d\.o\.b\.?|born|date of birth)\b|\b\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d{2}\b",
+    re.IGNORECASE,
+)
+_PHONE = re.compile(r"(?:\+?\d[\s().-]?){9,}\d")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+
+
+def identifying_details(*texts: str) -> list[str]:
+    """Warnings for text that looks like it identifies a patient."""
+    found = []
+    joined = "\n".join(t for t in texts if t)
+    if _PATIENT_NAME.search(joined):
+        found.append("a person's name after a word like patient or client")
+    if _DATE_OF_BIRTH.search(joined):
+        found.append("a date of birth")
+    if _PHONE.search(joined):
+        found.append("a phone number")
+    if _EMAIL.search(joined):
+        found.append("an e-mail address")
+    return found
+
+
+def _trainer_assigned(trainer, enrolment, on: datetime.date) -> bool:
+    return (
+        trainer.pk != enrolment.trainee_id
+        and TrainerAssignment.objects.current(on)
+        .filter(trainer=trainer, trainee_id=enrolment.trainee_id, cohort_id=enrolment.cohort_id)
+        .exists()
+    )
+
+
+def _validate(*, enrolment, trainer, date, start_time, minutes, category, exclude_pk=None) -> None:
+    program = enrolment.cohort.program
+    errors: dict[str, str] = {}
+    if category not in ConsultationSession.Category.values:
+        errors["category"] = "Choose E1 (case consultation) or E2 (own-experience consultation)."
+    if not isinstance(minutes, int) or not (
+        program.session_min_minutes <= minutes <= program.session_max_minutes
+    ):
+        errors["minutes"] = (
+            f"A session lasts between {program.session_min_minutes} and "
+            f"{program.session_max_minutes} minutes."
+        )
+    today = timezone.localdate()
+    if date > today:
+        errors["date"] = "The date cannot be in the future."
+    elif date < enrolment.enrolled_on:
+        errors["date"] = f"The date cannot be before your enrolment began ({enrolment.enrolled_on:%d %b %Y})."
+    elif trainer is not None and not _trainer_assigned(trainer, enrolment, date):
+        errors["trainer"] = f"{trainer} was not assigned to you on {date:%d %b %Y}."
+    if errors:
+        raise ValidationError(errors)
+    duplicate = ConsultationSession.objects.filter(
+        enrolment=enrolment, trainer=trainer, date=date, start_time=start_time, category=category,
+        reverses__isnull=True,
+    ).exclude(status=ConsultationSession.Status.WITHDRAWN)
+    if exclude_pk:
+        duplicate = duplicate.exclude(pk=exclude_pk)
+    if duplicate.exists():
+        raise ValidationError("This session is already in your log (same trainer, date, start and category).")
+
+
+def _lock_enrolment(enrolment) -> Enrolment:
+    # Serialises a trainee's log writes so duplicate checks hold under double submits.
+    return Enrolment.objects.select_for_update().select_related("cohort__program", "trainee").get(pk=enrolment.pk)
+
+
+def _notify(to: str, subject: str, body: str) -> None:
+    from accounts.tasks import send_email
+
+    send_email.delay_on_commit(to=[to], subject=subject, body=body)
+
+
+@transaction.atomic
+def session_log(*, actor, enrolment, trainer, date, minutes, category, start_time=None,
+                format=ConsultationSession.Format.INDIVIDUAL,
+                modality=ConsultationSession.Modality.VIDEO, case_reference="", notes="",
+                share_notes_with_trainer=False, corrects=None) -> ConsultationSession:
+    """A trainee logs a session with one of their trainers; it waits for confirmation."""
+    enrolment = _lock_enrolment(enrolment)
+    if actor.pk != enrolment.trainee_id:
+        raise ValidationError("Only the trainee logs sessions in their own record.")
+    _validate(enrolment=enrolment, trainer=trainer, date=date, start_time=start_time,
+              minutes=minutes, category=category)
+    session = ConsultationSession.objects.create(
+        enrolment=enrolment, trainer=trainer, date=date, start_time=start_time, minutes=minutes,
+        category=category, format=format, modality=modality,
+        case_reference=(case_reference or "").strip()[:120], notes=(notes or "").strip(),
+        share_notes_with_trainer=bool(share_notes_with_trainer), logged_by=actor,
+        corrects=corrects,
+    )
+    audit_record(verb="consultation.logged", target=session, actor=actor,
+                 details={"category": category, "minutes": minutes, "date": date.isoformat(),
+                          "corrects": getattr(corrects, "pk", None)})
+    _notify(trainer.email, f"[Kapstone] Please confirm a {category} session",
+            f"{enrolment.trainee} logged a {minutes}-minute {category} consultation with you on "
+            f"{date:%d %b %Y}. Open your queue in Kapstone to confirm or dispute it.")
+    return session
+
+
+def _locked(session) -> ConsultationSession:
+    return ConsultationSession.objects.select_for_update().select_related(
+        "enrolment__cohort__program", "enrolment__trainee", "trainer"
+    ).get(pk=session.pk)
+
+
+@transaction.atomic
+def session_update(*, actor, session, revision: int, **values) -> ConsultationSession:
+    """Change a pending or disputed entry; it goes back to the trainer as pending."""
+    session = _locked(session)
+    if actor.pk != session.enrolment.trainee_id:
+        raise ValidationError("Only the trainee changes their own entries.")
+    if session.status not in (ConsultationSession.Status.PENDING, ConsultationSession.Status.DISPUTED):
+        raise ValidationError("A confirmed entry is locked. Ask for a correction instead.")
+    if revision != session.revision:
+        raise ValidationError("This entry changed since you opened it. Reload and try again.")
+    allowed = {"trainer", "date", "start_time", "minutes", "category", "format", "modality",
+               "case_reference", "notes", "share_notes_with_trainer"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValidationError(f"Not editable: {', '.join(sorted(unknown))}.")
+    for field, value in values.items():
+        setattr(session, field, value)
+    _validate(enrolment=session.enrolment, trainer=session.trainer, date=session.date,
+              start_time=session.start_time, minutes=session.minutes, category=session.category,
+              exclude_pk=session.pk)
+    resubmitted = session.status == ConsultationSession.Status.DISPUTED
+    session.status = ConsultationSession.Status.PENDING
+    session.revision += 1
+    session.save()
+    audit_record(verb="consultation.resubmitted" if resubmitted else "consultation.changed",
+                 target=session, actor=actor, details={"revision": session.revision})
+    return session
+
+
+@transaction.atomic
+def session_withdraw(*, actor, session) -> ConsultationSession:
+    session = _locked(session)
+    if actor.pk != session.enrolment.trainee_id:
+        raise ValidationError("Only the trainee withdraws their own entries.")
+    if session.status not in (ConsultationSession.Status.PENDING, ConsultationSession.Status.DISPUTED):
+        raise ValidationError("A confirmed entry is locked. Ask for a correction instead.")
+    session.status = ConsultationSession.Status.WITHDRAWN
+    session.revision += 1
+    session.save(update_fields=["status", "revision", "updated_at"])
+    audit_record(verb="consultation.withdrawn", target=session, actor=actor)
+    return session
+
+
+def _decide_checks(trainer, session, revision) -> None:
+    if trainer.pk != session.trainer_id:
+        raise ValidationError("Only the trainer named on the entry confirms or disputes it.")
+    if trainer.pk == session.enrolment.trainee_id:
+        raise ValidationError("Nobody confirms their own record.")
+    if not _trainer_assigned(trainer, session.enrolment, timezone.localdate()):
+        raise ValidationError("You are no longer assigned to this trainee.")
+    if session.status != ConsultationSession.Status.PENDING:
+        raise ValidationError(f"This entry is already {session.get_status_display().lower()}.")
+    if revision != session.revision:
+        raise ValidationError("The trainee changed this entry since you opened it. Review it again.")
+
+
+@transaction.atomic
+def session_confirm(*, trainer, session, revision: int) -> ConsultationSession:
+    """Confirm a pending entry. Confirming a correction reverses the entry it corrects."""
+    session = _locked(session)
+    _decide_checks(trainer, session, revision)
+    now = timezone.now()
+    session.status = ConsultationSession.Status.CONFIRMED
+    session.decided_at = now
+    session.save(update_fields=["status", "decided_at", "updated_at"])
+    if session.corrects_id:
+        original = _locked(session.corrects)
+        if original.status == ConsultationSession.Status.CONFIRMED and not hasattr(original, "reversal"):
+            ConsultationSession.objects.create(
+                enrolment=original.enrolment, trainer=original.trainer, date=original.date,
+                start_time=original.start_time, minutes=-original.minutes,
+                category=original.category, format=original.format, modality=original.modality,
+                case_reference=f"Reversal of entry {original.pk}", status=ConsultationSession.Status.CONFIRMED,
+                decided_at=now, logged_by=trainer, reverses=original,
+            )
+    audit_record(verb="consultation.confirmed", target=session, actor=trainer,
+                 details={"minutes": session.minutes, "category": session.category})
+    _notify(session.enrolment.trainee.email, f"[Kapstone] {session.category} session confirmed",
+            f"{trainer} confirmed your {session.minutes}-minute {session.category} session of "
+            f"{session.date:%d %b %Y}.")
+    return session
+
+
+@transaction.atomic
+def session_dispute(*, trainer, session, revision: int, comment: str) -> ConsultationSession:
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": "Say what is wrong so the trainee can correct it."})
+    session = _locked(session)
+    _decide_checks(trainer, session, revision)
+    session.status = ConsultationSession.Status.DISPUTED
+    session.trainer_comment = comment[:2000]
+    session.decided_at = timezone.now()
+    session.save(update_fields=["status", "trainer_comment", "decided_at", "updated_at"])
+    audit_record(verb="consultation.disputed", target=session, actor=trainer)
+    _notify(session.enrolment.trainee.email, f"[Kapstone] {session.category} session disputed",
+            f"{trainer} disputed your {session.category} session of {session.date:%d %b %Y}: "
+            f"{comment}\n\nCorrect and resubmit it from My hours.")
+    return session
+
+
+@transaction.atomic
+def session_correct(*, actor, original, **values) -> ConsultationSession:
+    """Propose a correction of a confirmed entry: a new pending entry that, once
+    confirmed, reverses the original."""
+    original = _locked(original)
+    if actor.pk != original.enrolment.trainee_id:
+        raise ValidationError("Only the trainee corrects their own entries.")
+    if original.status != ConsultationSession.Status.CONFIRMED or original.is_reversal:
+        raise ValidationError("Only a confirmed entry needs a correction; change pending entries directly.")
+    if hasattr(original, "reversal"):
+        raise ValidationError("This entry has already been corrected.")
+    if original.corrections.filter(status=ConsultationSession.Status.PENDING).exists():
+        raise ValidationError("A correction of this entry is already waiting for the trainer.")
+    values.setdefault("trainer", original.trainer)
+    # The correction stands in for the original, so it does not count as its duplicate.
+    with transaction.atomic():
+        return _log_correction(actor, original, values)
+
+
+def _log_correction(actor, original, values):
+    enrolment = _lock_enrolment(original.enrolment)
+    _validate(enrolment=enrolment, trainer=values["trainer"], date=values["date"],
+              start_time=values.get("start_time"), minutes=values["minutes"],
+              category=values["category"], exclude_pk=original.pk)
+    session = ConsultationSession.objects.create(
+        enrolment=enrolment, logged_by=actor, corrects=original,
+        case_reference=(values.pop("case_reference", "") or "").strip()[:120],
+        notes=(values.pop("notes", "") or "").strip(), **values,
+    )
+    audit_record(verb="consultation.correction_logged", target=session, actor=actor,
+                 details={"corrects": original.pk})
+    _notify(session.trainer.email, f"[Kapstone] Please confirm a correction ({session.category})",
+            f"{enrolment.trainee} corrected a confirmed session of {original.date:%d %b %Y}. "
+            "Open your queue in Kapstone to confirm or dispute the correction.")
+    return session
+
+
+@transaction.atomic
+def group_session_log(*, trainer, enrolments, date, minutes, category, start_time=None,
+                      modality=ConsultationSession.Modality.VIDEO, case_reference="") -> list[ConsultationSession]:
+    """A trainer logs one group session for several of their assigned trainees; each
+    gets an entry already confirmed by that trainer."""
+    enrolments = list(enrolments)
+    if len(enrolments) < 2:
+        raise ValidationError({"trainees": "Choose at least two trainees for a group session."})
+    group = new_group_id()
+    now = timezone.now()
+    created = []
+    for enrolment in enrolments:
+        enrolment = _lock_enrolment(enrolment)
+        try:
+            _validate(enrolment=enrolment, trainer=trainer, date=date, start_time=start_time,
+                      minutes=minutes, category=category)
+        except ValidationError as error:
+            raise ValidationError(f"{enrolment.trainee}: {' '.join(error.messages)}") from error
+        created.append(ConsultationSession.objects.create(
+            enrolment=enrolment, trainer=trainer, date=date, start_time=start_time,
+            minutes=minutes, category=category, format=ConsultationSession.Format.GROUP,
+            modality=modality, case_reference=(case_reference or "").strip()[:120],
+            status=ConsultationSession.Status.CONFIRMED, decided_at=now, logged_by=trainer,
+            group=group,
+        ))
+    audit_record(verb="consultation.group_logged", target=created[0], actor=trainer,
+                 details={"group": str(group), "trainees": len(created), "minutes": minutes,
+                          "category": category})
+    for session in created:
+        _notify(session.enrolment.trainee.email, f"[Kapstone] Group {category} session recorded",
+                f"{trainer} recorded a {minutes}-minute group {category} session on "
+                f"{date:%d %b %Y} in your log, confirmed.")
+    return created

@@ -1,0 +1,255 @@
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from config.access import PROGRAM_ADMIN, SIGNED_IN, TRAINEE, TRAINER, access, get_visible_or_404
+from courses.models import Cohort, Enrolment, TrainerAssignment
+
+from . import services
+from .forms import DisputeForm, GroupSessionForm, SessionForm
+from .models import ConsultationSession
+from .selectors import minutes_for
+
+
+def _errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _enrolment_of(user) -> Enrolment:
+    enrolment = (
+        Enrolment.objects.active().for_trainee(user).select_related("cohort__program")
+        .order_by("-enrolled_on", "-pk").first()
+    )
+    if enrolment is None:
+        raise Http404("You have no active enrolment.")
+    return enrolment
+
+
+def _trainers(enrolment):
+    from accounts.models import User
+
+    ids = TrainerAssignment.objects.filter(
+        trainee_id=enrolment.trainee_id, cohort_id=enrolment.cohort_id
+    ).exclude(trainer_id=enrolment.trainee_id).values("trainer_id")
+    return User.objects.filter(pk__in=ids).order_by("full_name", "email")
+
+
+def _progress(enrolment) -> list[dict]:
+    program = enrolment.cohort.program
+    needed = {"E1": int(program.e1_hours_required * 60), "E2": int(program.e2_hours_required * 60)}
+    totals = minutes_for([enrolment.pk])[enrolment.pk]
+    return [
+        {"category": category, "label": label, "needed": needed[category],
+         "confirmed": totals[category]["confirmed"], "pending": totals[category]["pending"],
+         "confirmed_hours": totals[category]["confirmed"] / 60, "pending_hours": totals[category]["pending"] / 60,
+         "needed_hours": needed[category] / 60}
+        for category, label in ConsultationSession.Category.choices
+    ]
+
+
+def _no_store(response):
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@access(TRAINEE)
+@never_cache
+def my_hours(request):
+    enrolment = _enrolment_of(request.user)
+    form = SessionForm(request.POST or None, trainers=_trainers(enrolment))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_log(actor=request.user, enrolment=enrolment, **form.values())
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, "Session logged. Your trainer has been asked to confirm it.")
+            return redirect("consultation:my_hours")
+    sessions = (
+        ConsultationSession.objects.filter(enrolment=enrolment).visible_columns()
+        .select_related("trainer").order_by("-date", "-start_time", "-id")
+    )
+    return _no_store(render(request, "consultation/my_hours.html", {
+        "enrolment": enrolment, "form": form, "sessions": sessions, "progress": _progress(enrolment),
+    }))
+
+
+def _visible_sessions(user):
+    """The trainee's own entries and those naming the user as a currently assigned trainer."""
+    assigned = Enrolment.objects.for_trainer(user).values("pk")
+    return ConsultationSession.objects.filter(
+        Q(enrolment__trainee=user) | (Q(trainer=user) & Q(enrolment__in=assigned))
+    ).select_related("enrolment__trainee", "enrolment__cohort__program", "trainer")
+
+
+@access(SIGNED_IN)
+@never_cache
+def session_detail(request, session_id: int):
+    session = get_visible_or_404(request, _visible_sessions(request.user), pk=session_id)
+    is_trainee = request.user.pk == session.enrolment.trainee_id
+    form = None
+    if is_trainee and not session.is_reversal and session.status != ConsultationSession.Status.WITHDRAWN:
+        editable = session.status in (ConsultationSession.Status.PENDING, ConsultationSession.Status.DISPUTED)
+        correctable = (session.status == ConsultationSession.Status.CONFIRMED
+                       and not hasattr(session, "reversal"))
+        if editable or correctable:
+            initial = {f: getattr(session, f) for f in (
+                "trainer", "date", "start_time", "minutes", "category", "format", "modality",
+                "case_reference", "notes", "share_notes_with_trainer")}
+            form = SessionForm(request.POST or None, initial=initial, trainers=_trainers(session.enrolment))
+            if request.method == "POST" and form.is_valid():
+                try:
+                    if editable:
+                        services.session_update(actor=request.user, session=session,
+                                                revision=int(request.POST.get("revision", 0)), **form.values())
+                        messages.success(request, "Entry updated and sent back to your trainer.")
+                    else:
+                        services.session_correct(actor=request.user, original=session, **form.values())
+                        messages.success(request, "Correction sent to your trainer. Once confirmed it replaces this entry.")
+                except ValidationError as error:
+                    _errors(form, error)
+                else:
+                    return redirect("consultation:my_hours")
+    return _no_store(render(request, "consultation/session_detail.html", {
+        "session": session, "form": form, "is_trainee": is_trainee,
+        "notes_visible": session.notes_readable_by(request.user),
+        "history": _visible_sessions(request.user).filter(
+            Q(pk=session.corrects_id) | Q(corrects=session) | Q(reverses=session) | Q(pk=session.reverses_id)
+        ).defer("notes").exclude(pk=session.pk),
+        "dispute_form": DisputeForm(initial={"revision": session.revision}),
+    }))
+
+
+@access(TRAINEE)
+@require_POST
+def session_withdraw(request, session_id: int):
+    session = get_visible_or_404(request, ConsultationSession.objects.filter(enrolment__trainee=request.user), pk=session_id)
+    try:
+        services.session_withdraw(actor=request.user, session=session)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Entry withdrawn.")
+    return redirect("consultation:my_hours")
+
+
+def _trainer_session(request, session_id):
+    return get_visible_or_404(
+        request,
+        ConsultationSession.objects.filter(trainer=request.user, enrolment__in=Enrolment.objects.for_trainer(request.user)),
+        pk=session_id,
+    )
+
+
+def _back(request):
+    target = request.POST.get("next") or ""
+    return redirect(target if target.startswith("/") and not target.startswith("//") else "competencies:trainer_queue")
+
+
+@access(TRAINER)
+@require_POST
+def session_confirm(request, session_id: int):
+    session = _trainer_session(request, session_id)
+    try:
+        services.session_confirm(trainer=request.user, session=session,
+                                 revision=int(request.POST.get("revision") or 0))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Confirmed {session.minutes} minutes of {session.category} for {session.enrolment.trainee}.")
+    return _back(request)
+
+
+@access(TRAINER)
+@require_POST
+def session_dispute(request, session_id: int):
+    session = _trainer_session(request, session_id)
+    form = DisputeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say what is wrong so the trainee can correct it.")
+        return _back(request)
+    try:
+        services.session_dispute(trainer=request.user, session=session,
+                                 revision=form.cleaned_data["revision"], comment=form.cleaned_data["comment"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Disputed; {session.enrolment.trainee} has been told why.")
+    return _back(request)
+
+
+@access(TRAINER)
+def group_session(request):
+    enrolments = Enrolment.objects.for_trainer(request.user).active().select_related("trainee", "cohort")
+    form = GroupSessionForm(request.POST or None, enrolments=enrolments)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            created = services.group_session_log(trainer=request.user, enrolments=data.pop("trainees"), **data)
+        except ValidationError as error:
+            _errors(form, error)
+        else:
+            messages.success(request, f"Group session recorded for {len(created)} trainees.")
+            return redirect("courses:trainer_home")
+    return render(request, "consultation/group_session.html", {"form": form})
+
+
+def _safe_cell(value) -> str:
+    """Spreadsheet formula injection: text starting with = + - @ is written as text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_safe_cell(v) if isinstance(v, str) else v for v in row])
+    return response
+
+
+@access(TRAINEE)
+def export_csv(request):
+    enrolment = _enrolment_of(request.user)
+    sessions = (
+        ConsultationSession.objects.filter(enrolment=enrolment).visible_columns()
+        .select_related("trainer").order_by("date", "start_time", "id")
+    )
+    # Notes are never exported.
+    return _csv_response(
+        "consultation-hours.csv",
+        ["date", "start", "minutes", "category", "format", "modality", "trainer", "case reference", "status", "corrects entry", "reverses entry"],
+        ([s.date.isoformat(), s.start_time.isoformat() if s.start_time else "", s.minutes, s.category,
+          s.format, s.modality, str(s.trainer), s.case_reference, s.status, s.corrects_id or "", s.reverses_id or ""]
+         for s in sessions),
+    )
+
+
+@access(PROGRAM_ADMIN)
+def cohort_summary_csv(request, cohort_id: int):
+    cohort = get_object_or_404(Cohort.objects.select_related("program"), pk=cohort_id)
+    enrolments = list(cohort.enrolments.select_related("trainee").order_by("trainee__email"))
+    totals = minutes_for([e.pk for e in enrolments])
+    program = cohort.program
+    return _csv_response(
+        f"cohort-{cohort.pk}-hours.csv",
+        ["trainee", "email", "status", "E1 confirmed hours", "E1 pending hours", "E1 required",
+         "E2 confirmed hours", "E2 pending hours", "E2 required"],
+        ([str(e.trainee), e.trainee.email, e.status,
+          round(totals[e.pk]["E1"]["confirmed"] / 60, 2), round(totals[e.pk]["E1"]["pending"] / 60, 2), program.e1_hours_required,
+          round(totals[e.pk]["E2"]["confirmed"] / 60, 2), round(totals[e.pk]["E2"]["pending"] / 60, 2), program.e2_hours_required]
+         for e in enrolments),
+    )
