@@ -125,3 +125,24 @@ class ConsultationSession(models.Model):
 
 def new_group_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def export_upload_to(instance, filename: str) -> str:
+    return f"exports/hours/{instance.enrolment_id}/{uuid.uuid4().hex}.pdf"
+
+
+class HoursExport(models.Model):
+    """A printable PDF of a trainee's hours log, rendered by a worker."""
+
+    enrolment = models.ForeignKey(
+        "courses.Enrolment", on_delete=models.PROTECT, related_name="hours_exports"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(upload_to=export_upload_to, blank=True, max_length=200)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"Hours export {self.pk} for enrolment {self.enrolment_id}"

@@ -293,3 +293,62 @@ def group_session_log(*, trainer, enrolments, date, minutes, category, start_tim
                 f"{trainer} recorded a {minutes}-minute group {category} session on "
                 f"{date:%d %b %Y} in your log, confirmed.")
     return created
+
+
+def hours_export_request(*, actor, enrolment):
+    """Queue a printable PDF of the trainee's log; a worker renders it after commit."""
+    from .models import HoursExport
+    from .tasks import render_hours_pdf
+
+    if actor.pk != enrolment.trainee_id:
+        raise ValidationError("Only the trainee exports their own log.")
+    export = HoursExport.objects.create(enrolment=enrolment)
+    render_hours_pdf.delay_on_commit(export.pk)
+    return export
+
+
+def hours_pdf_render(*, export_id: int) -> None:
+    from django.core.files.base import ContentFile
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    from .models import HoursExport
+    from .selectors import minutes_for
+
+    export = HoursExport.objects.select_related("enrolment__trainee", "enrolment__cohort__program").get(pk=export_id)
+    if export.completed_at is not None:
+        return
+    enrolment = export.enrolment
+    sessions = (
+        ConsultationSession.objects.filter(enrolment=enrolment).visible_columns()
+        .select_related("trainer").order_by("date", "start_time", "id")
+    )
+    html = render_to_string("consultation/hours_pdf.html", {
+        "enrolment": enrolment, "sessions": sessions, "generated_at": timezone.now(),
+        "totals": minutes_for([enrolment.pk])[enrolment.pk],
+    })
+    pdf = HTML(string=html).write_pdf()
+    export.file.save("hours.pdf", ContentFile(pdf), save=False)
+    export.completed_at = timezone.now()
+    export.save(update_fields=["file", "completed_at"])
+
+
+def pending_reminders_send() -> int:
+    cutoff_rows = (
+        ConsultationSession.objects.pending()
+        .select_related("trainer", "enrolment__trainee", "enrolment__cohort__program")
+        .order_by("trainer_id", "date")
+    )
+    now = timezone.now()
+    by_trainer: dict[str, list[str]] = {}
+    for session in cutoff_rows:
+        days = session.enrolment.cohort.program.pending_reminder_days
+        if session.created_at <= now - datetime.timedelta(days=days):
+            by_trainer.setdefault(session.trainer.email, []).append(
+                f"- {session.enrolment.trainee}: {session.category}, {session.minutes} min on {session.date:%d %b %Y}"
+            )
+    for email, lines in by_trainer.items():
+        _notify(email, f"[Kapstone] {len(lines)} consultation entr{'y' if len(lines) == 1 else 'ies'} waiting",
+                "These consultation entries are still waiting for your confirmation:\n\n" + "\n".join(lines)
+                + "\n\nOpen your queue in Kapstone to confirm or dispute them.")
+    return len(by_trainer)

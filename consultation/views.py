@@ -79,8 +79,12 @@ def my_hours(request):
         ConsultationSession.objects.filter(enrolment=enrolment).visible_columns()
         .select_related("trainer").order_by("-date", "-start_time", "-id")
     )
+    from .models import HoursExport
+
+    exports = HoursExport.objects.filter(enrolment=enrolment).order_by("-requested_at")[:3]
     return _no_store(render(request, "consultation/my_hours.html", {
         "enrolment": enrolment, "form": form, "sessions": sessions, "progress": _progress(enrolment),
+        "exports": exports,
     }))
 
 
@@ -253,3 +257,28 @@ def cohort_summary_csv(request, cohort_id: int):
           round(totals[e.pk]["E2"]["confirmed"] / 60, 2), round(totals[e.pk]["E2"]["pending"] / 60, 2), program.e2_hours_required]
          for e in enrolments),
     )
+
+
+@access(TRAINEE)
+@require_POST
+def export_pdf(request):
+    services.hours_export_request(actor=request.user, enrolment=_enrolment_of(request.user))
+    messages.success(request, "Your printable log is being prepared; it appears below in a moment.")
+    return redirect("consultation:my_hours")
+
+
+@access(TRAINEE)
+def export_download(request, export_id: int):
+    from django.http import FileResponse
+
+    from .models import HoursExport
+
+    export = get_visible_or_404(
+        request, HoursExport.objects.filter(enrolment__trainee=request.user, completed_at__isnull=False),
+        pk=export_id,
+    )
+    response = FileResponse(export.file.open("rb"), as_attachment=True,
+                            filename=f"consultation-hours-{export.requested_at:%Y-%m-%d}.pdf",
+                            content_type="application/pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response

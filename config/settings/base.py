@@ -150,6 +150,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0),  # every morning, 07:00 UTC
         "options": {"expires": 60 * 60},
     },
+    "consultation-pending-reminders": {
+        "task": "consultation.tasks.send_pending_reminders",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=30),  # weekly, Monday morning
+        "options": {"expires": 60 * 60},
+    },
 }
 
 # --- E-mail ---------------------------------------------------------------------

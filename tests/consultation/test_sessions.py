@@ -250,8 +250,8 @@ def test_my_hours_and_queue_run_fixed_queries(world, client, django_assert_num_q
         _log(world, start_time=datetime.time(8 + i // 60, i % 60))
     client.force_login(world.trainee_a)
     client.get(reverse("consultation:my_hours"))
-    # session, user, roles, enrolment, trainers, totals, log; plus the form's trainer list
-    with django_assert_num_queries(8):
+    # session, user, roles, enrolment, totals, log, PDF exports, the form's trainer list
+    with django_assert_num_queries(9):
         page = client.get(reverse("consultation:my_hours"))
     assert page.content.decode().count('href="/hours/') == n
     client.force_login(world.trainer_a)
@@ -259,3 +259,36 @@ def test_my_hours_and_queue_run_fixed_queries(world, client, django_assert_num_q
     with django_assert_num_queries(6):
         queue = client.get(reverse("competencies:trainer_queue"))
     assert queue.content.decode().count('action="/trainer/hours/') == n
+
+
+def test_printable_pdf_is_rendered_by_a_task_and_private(world, client, settings, tmp_path, django_capture_on_commit_callbacks):
+    from consultation.models import HoursExport
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    _log(world, notes="NOTE-NOT-IN-PDF")
+    client.force_login(world.trainee_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("consultation:export_pdf"))
+    export = HoursExport.objects.get()
+    assert export.completed_at is not None
+    response = client.get(reverse("consultation:export_download", args=[export.pk]))
+    pdf = b"".join(response.streaming_content)
+    assert pdf.startswith(b"%PDF") and response["Content-Disposition"].startswith("attachment")
+    assert b"NOTE-NOT-IN-PDF" not in pdf
+    client.force_login(world.trainee_b)
+    assert client.get(reverse("consultation:export_download", args=[export.pk])).status_code == 404
+
+
+def test_weekly_reminder_lists_entries_pending_too_long(world, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from consultation.tasks import send_pending_reminders
+
+    old = _log(world)
+    ConsultationSession.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=9))
+    _log(world, start_time=datetime.time(9, 0))  # recent: not yet worth a reminder
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_pending_reminders.apply().get() == 1
+    assert mail.outbox[0].to == ["trainer.a@kapstone.test"]
+    assert mail.outbox[0].subject == "[Kapstone] 1 consultation entry waiting"
