@@ -51,6 +51,15 @@ RECORD_URLS = {
         lambda w: {"evidence_id": str(w.evidence_a.pk)},
         frozenset({"trainee_a", "trainer_a", "program_admin"}),
     ),
+    # Consultation entries carry notes: only the trainee and the named trainer.
+    "consultation:session_detail": (
+        lambda w: {"session_id": str(w.session_a.pk)},
+        frozenset({"trainee_a", "trainer_a"}),
+    ),
+    "consultation:export_download": (
+        lambda w: {"export_id": str(w.export_a.pk)},
+        frozenset({"trainee_a"}),
+    ),
 }
 
 
@@ -67,6 +76,21 @@ def records(world, curriculum, settings, tmp_path):
         actor=world.trainee_a, enrolment=world.enrolment_a, outcome_code="C1", kind="file",
         upload=SimpleUploadedFile("case-notes.pdf", b"%PDF-1.4 case notes"),
     )
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from consultation.models import HoursExport
+    from consultation.services import session_log
+
+    world.session_a = session_log(
+        actor=world.trainee_a, enrolment=world.enrolment_a, trainer=world.trainer_a,
+        date=timezone.localdate() - datetime.timedelta(days=1), minutes=60, category="E1",
+        notes="Private",
+    )
+    world.export_a = HoursExport.objects.create(enrolment=world.enrolment_a, completed_at=timezone.now())
+    world.export_a.file.save("hours.pdf", ContentFile(b"%PDF-1.4"), save=True)
     return world
 
 
