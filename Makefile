@@ -27,15 +27,15 @@ demo: migrate
 
 ## make test: the whole fast suite (SQLite, eager tasks)
 test: install
-	$(PY) -m pytest -m "not integration and not e2e"
+	$(PY) -m pytest -m "not integration and not e2e" $(PYTEST_ARGS)
 
 ## PostgreSQL + Redis + a real Celery worker
 test-integration: install
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(PY) -m pytest -m integration tests/integration
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(PY) -m pytest -m integration tests/integration $(PYTEST_ARGS)
 
 ## Playwright driving Debian's Chromium against a live server
 test-e2e: install
-	$(PY) -m pytest -m e2e tests/e2e
+	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 test-all: test test-integration test-e2e
 

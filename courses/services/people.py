@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.roles import Role, roles_of
@@ -163,8 +163,13 @@ def assignment_create(
         trainer=trainer, trainee=trainee, cohort=cohort, role=role,
         starts_on=starts_on or timezone.localdate(),
     )
-    assignment.full_clean()
-    assignment.save()
+    assignment.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            assignment.save()
+    except IntegrityError:
+        # Two admins assigning at once: the database's partial unique index decides.
+        raise ValidationError({"trainer": f"{trainer} is already assigned to {trainee} as {role}."})
     _ensure_role(trainer, Role.TRAINER)
     audit_record(
         verb="assignment.created",
