@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.access import PROGRAM_ADMIN, SIGNED_IN, TRAINEE, TRAINER, access, get_visible_or_404
+from config.forms import add_service_errors
 from courses.models import Enrolment, LessonProgress, Reflection
 
 from . import services
@@ -12,14 +13,6 @@ from .forms import DecisionForm, EvidenceForm, ReviewRequestForm
 from .models import Outcome
 from .permissions import evidence_visible_to, requests_for_trainer
 from .selectors import outcome_record, outcome_records_for
-
-
-def _errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @access(TRAINEE)
@@ -79,7 +72,7 @@ def my_outcome(request, enrolment_id: int, code: str):
             else:
                 messages.error(request, "Choose whether to add evidence or ask for review.")
         except ValidationError as error:
-            _errors(evidence_form if request.POST.get("action") == "evidence" else review_form, error)
+            add_service_errors(evidence_form if request.POST.get("action") == "evidence" else review_form, error)
     return render(
         request, "competencies/my_outcome.html",
         {"enrolment": enrolment, "item": item, "evidence_form": evidence_form, "review_form": review_form},

@@ -9,20 +9,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from config.access import PROGRAM_ADMIN, SIGNED_IN, TRAINEE, TRAINER, access, get_visible_or_404
+from config.forms import add_service_errors
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
 from . import services
 from .forms import DisputeForm, GroupSessionForm, SessionForm
 from .models import ConsultationSession
 from .selectors import minutes_for
-
-
-def _errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _enrolment_of(user) -> Enrolment:
@@ -71,7 +64,7 @@ def my_hours(request):
         try:
             services.session_log(actor=request.user, enrolment=enrolment, **form.values())
         except ValidationError as error:
-            _errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Session logged. Your trainer has been asked to confirm it.")
             return redirect("consultation:my_hours")
@@ -121,7 +114,7 @@ def session_detail(request, session_id: int):
                         services.session_correct(actor=request.user, original=session, **form.values())
                         messages.success(request, "Correction sent to your trainer. Once confirmed it replaces this entry.")
                 except ValidationError as error:
-                    _errors(form, error)
+                    add_service_errors(form, error)
                 else:
                     return redirect("consultation:my_hours")
     return _no_store(render(request, "consultation/session_detail.html", {
@@ -201,7 +194,7 @@ def group_session(request):
         try:
             created = services.group_session_log(trainer=request.user, enrolments=data.pop("trainees"), **data)
         except ValidationError as error:
-            _errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Group session recorded for {len(created)} trainees.")
             return redirect("courses:trainer_home")

@@ -13,6 +13,7 @@ from config.access import (
     access,
     get_visible_or_404,
 )
+from config.forms import add_service_errors
 
 from . import selectors, services
 from .learning_forms import ApplicationForm, DecisionForm, ReflectionForm
@@ -161,7 +162,7 @@ def apply(request, program_slug: str):
         try:
             services.application_submit(applicant=request.user, cohort=cohort, **data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -171,12 +172,6 @@ def apply(request, program_slug: str):
     return render(request, "courses/apply.html", {"program": program, "form": form})
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @access(PROGRAM_ADMIN)
@@ -215,7 +210,7 @@ def application_decide(request, application_id: int):
                 )
                 messages.success(request, f"The application from {application.applicant} was declined.")
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             return redirect("courses:applications")
     return render(

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 from django.urls import Resolver404, resolve
-
 from url_walk import walk_routes
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,6 @@
 import pytest
 from django.urls import reverse
 
-from accounts.factories import UserFactory, with_totp
 from courses.factories import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
 
 pytestmark = pytest.mark.django_db

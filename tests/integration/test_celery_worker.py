@@ -1,11 +1,11 @@
 """A real Celery worker on Redis delivers what the app enqueues on PostgreSQL."""
 
 import re
+from worker_mail import wait_for_mail
 
 import pytest
 from django.db import transaction
 from django.urls import reverse
-from mailbox import wait_for_mail
 
 from accounts.factories import PASSWORD, UserFactory
 from accounts.tasks import send_email

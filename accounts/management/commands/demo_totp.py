@@ -1,8 +1,8 @@
 import time
 
+from allauth.mfa import app_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-from allauth.mfa import app_settings
 from django.core.management.base import BaseCommand, CommandError
 
 
