@@ -1,5 +1,8 @@
+from pathlib import PurePath
+
 from django import forms
 
+from .interchange import IMPORTERS, MAX_BYTES
 from .models import EvidenceItem, SignOff
 
 
@@ -38,3 +41,25 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
                               max_length=5000, help_text="Required for not yet.")
     request_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class FrameworkImportForm(forms.Form):
+    file = forms.FileField(
+        label="Framework file",
+        help_text="A CASE 1.0 package (.json) or a Moodle competency framework export (.csv), "
+        "up to 5 MB. It becomes a new draft version; nothing is published.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,.csv,application/json,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if PurePath(upload.name or "").suffix.lower() not in IMPORTERS:
+            raise forms.ValidationError("Upload a CASE package (.json) or a Moodle competency CSV (.csv).")
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / (1024 * 1024):.1f} MB; the limit is "
+                f"{MAX_BYTES // (1024 * 1024)} MB."
+            )
+        if upload.size == 0:
+            raise forms.ValidationError("The file is empty.")
+        return upload
