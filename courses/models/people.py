@@ -148,7 +148,10 @@ class Enrolment(models.Model):
     class Meta:
         ordering = ["cohort", "trainee__email"]
         constraints = [
-            models.UniqueConstraint(fields=["trainee", "cohort"], name="enrolment_once_per_cohort"),
+            models.UniqueConstraint(
+                fields=["trainee", "cohort"], name="enrolment_once_per_cohort",
+                violation_error_message="This trainee is already enrolled in this cohort.",
+            ),
         ]
         indexes = [models.Index(fields=["cohort", "status"])]
 
@@ -202,16 +205,19 @@ class TrainerAssignment(models.Model):
         ordering = ["cohort", "trainee__email", "role"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(trainer=models.F("trainee")), name="assignment_not_self"
+                condition=~Q(trainer=models.F("trainee")), name="assignment_not_self",
+                violation_error_message="A trainer cannot be assigned to themselves.",
             ),
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
                 name="assignment_ends_after_start",
+                violation_error_message="An assignment cannot end before it starts.",
             ),
             models.UniqueConstraint(
                 fields=["trainer", "trainee", "cohort", "role"],
                 condition=Q(ends_on__isnull=True),
                 name="assignment_one_open_per_role",
+                violation_error_message="This trainer already has this role for this trainee.",
             ),
         ]
         indexes = [models.Index(fields=["trainer", "trainee", "cohort"])]
