@@ -84,13 +84,21 @@ class Curriculum:
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 0
 
+    @property
+    def started(self) -> bool:
+        return any(n.progress for n in self.lessons)
+
     def resume(self) -> LessonNode | None:
         """The lesson to continue: the most recently opened one not yet complete, else
-        the first incomplete required lesson."""
+        the first incomplete required lesson after the last one opened."""
         opened = [n for n in self.lessons if n.progress and not n.complete]
         if opened:
             return max(opened, key=lambda n: n.progress.last_opened_at)
-        return next((n for n in self.lessons if n.page.required and not n.complete), None)
+        lessons = self.lessons
+        seen = [i for i, n in enumerate(lessons) if n.progress]
+        start = (max(seen, key=lambda i: lessons[i].progress.last_opened_at) + 1) if seen else 0
+        ordered = lessons[start:] + lessons[:start]
+        return next((n for n in ordered if n.page.required and not n.complete), None)
 
 
 def curriculum_tree(*, program_page) -> Curriculum:
