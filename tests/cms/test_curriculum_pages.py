@@ -172,3 +172,21 @@ def test_video_links_become_privacy_friendly_embeds(url, ok):
     from cms.blocks import video_embed_url
 
     assert video_embed_url(url) == ok
+
+
+def test_editors_write_lessons_in_the_admin_and_trainers_cannot(client, world, curriculum):
+    from cms.models import CoursePage
+
+    course = CoursePage.objects.first()
+    lesson = LessonPage.objects.first()
+    assert course.permissions_for_user(world.editor).can_add_subpage()
+    assert lesson.permissions_for_user(world.editor).can_publish()
+    client.force_login(world.editor)
+    page = client.get(f"/admin/pages/{lesson.pk}/edit/").content.decode()
+    assert "Outcomes this lesson serves" in page and "K1 —" in page
+    listing = client.get(f"/admin/pages/{course.pk}/").content.decode()
+    assert "Lesson 1.1 · K1" in listing
+    add = client.get(f"/admin/pages/add/cms/lessonpage/{course.pk}/")
+    assert add.status_code == 200
+    client.force_login(world.trainer_a)
+    assert client.get(f"/admin/pages/{lesson.pk}/edit/").status_code in (302, 403)
