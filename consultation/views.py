@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from config.access import PROGRAM_ADMIN, SIGNED_IN, TRAINEE, TRAINER, access, get_visible_or_404
@@ -55,8 +56,13 @@ def _no_store(response):
     return response
 
 
+# Notes and case references never reach error reports (Django's filtered POST data).
+_PRIVATE_FIELDS = ("notes", "case_reference")
+
+
 @access(TRAINEE)
 @never_cache
+@sensitive_post_parameters(*_PRIVATE_FIELDS)
 def my_hours(request):
     enrolment = _enrolment_of(request.user)
     form = SessionForm(request.POST or None, trainers=_trainers(enrolment))
@@ -91,6 +97,7 @@ def _visible_sessions(user):
 
 @access(SIGNED_IN)
 @never_cache
+@sensitive_post_parameters(*_PRIVATE_FIELDS)
 def session_detail(request, session_id: int):
     session = get_visible_or_404(request, _visible_sessions(request.user), pk=session_id)
     is_trainee = request.user.pk == session.enrolment.trainee_id

@@ -292,3 +292,17 @@ def test_weekly_reminder_lists_entries_pending_too_long(world, django_capture_on
         assert send_pending_reminders.apply().get() == 1
     assert mail.outbox[0].to == ["trainer.a@kapstone.test"]
     assert mail.outbox[0].subject == "[Kapstone] 1 consultation entry waiting"
+
+
+def test_notes_are_filtered_out_of_error_reports(world, rf):
+    from django.views.debug import SafeExceptionReporterFilter
+
+    from consultation import views
+
+    request = rf.post("/trainee/hours/", {"notes": "SECRET", "case_reference": "Client B", "minutes": "60"})
+    request.user = world.trainee_a
+    views.my_hours(request)  # an invalid form: re-rendered, nothing saved
+    filtered = SafeExceptionReporterFilter().get_post_parameters(request)
+    assert filtered["notes"] != "SECRET" and filtered["case_reference"] != "Client B"
+    assert filtered["minutes"] == "60"
+    assert not ConsultationSession.objects.exists()
