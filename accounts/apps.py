@@ -2,10 +2,13 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def _resync_roles(sender, apps, using, **kwargs):
+def _resync_roles(sender, apps=None, **kwargs):
+    # flush (transactional tests) sends post_migrate without the migration state.
+    from django.apps import apps as global_apps
+
     from .roles import sync_role_groups
 
-    sync_role_groups(apps)
+    sync_role_groups(apps or global_apps)
 
 
 class AccountsConfig(AppConfig):

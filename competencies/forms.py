@@ -54,7 +54,9 @@ class FrameworkImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if PurePath(upload.name or "").suffix.lower() not in IMPORTERS:
-            raise forms.ValidationError("Upload a CASE package (.json) or a Moodle competency CSV (.csv).")
+            raise forms.ValidationError(
+                "Upload a CASE package (.json) or a Moodle competency CSV (.csv)."
+            )
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(
                 f"The file is {upload.size / (1024 * 1024):.1f} MB; the limit is "

@@ -137,7 +137,7 @@ def outcome_records_for(enrolment_ids) -> dict[int, EnrolmentRecord]:
 
     enrolments = list(
         Enrolment.objects.filter(pk__in=list(enrolment_ids)).select_related(
-            "trainee", "cohort__program", "framework_version"
+            "trainee", "cohort__program", "framework_version__framework"
         )
     )
     if not enrolments:

@@ -1,12 +1,6 @@
 """Fixtures for the framework interchange tests."""
 
-from pathlib import Path
-
 import pytest
-
-DATA = Path(__file__).resolve().parent / "data"
-# /work/main/tests/competencies/conftest.py → parents[3] is the folder that holds shared/.
-SHARED_INTEROP = Path(__file__).resolve().parents[3] / "shared" / "interop"
 
 
 @pytest.fixture

@@ -1,0 +1,68 @@
+"""The framework import / CASE export screens in the Wagtail admin.
+
+Wagtail wraps every ``register_admin_urls`` view in its own admin check, which answers
+a refusal with a redirect, and it copies our view's ``access_policy`` onto that wrapper,
+so ``config.urls`` would not wrap it again. ``_PolicyFirstPattern`` keeps the declared
+policy the outermost check instead: a trainee or a curriculum editor gets the 403 (and
+the audit entry) that every other program-admin URL gives. If more apps register admin
+URLs this belongs in ``config/access.py``.
+"""
+
+from django.urls import URLPattern, reverse
+from django.urls.resolvers import RoutePattern
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from config.access import PROGRAM_ADMIN, Policy, enforce
+
+from . import admin_views
+
+
+class _PolicyFirstPattern(URLPattern):
+    """A URL pattern that re-applies its policy around whatever wraps its view."""
+
+    def __init__(self, pattern, callback, *, policy: Policy, name: str):
+        self.policy = policy
+        super().__init__(pattern, callback, name=name)
+
+    @property
+    def callback(self):
+        return self._callback
+
+    @callback.setter
+    def callback(self, view):
+        self._callback = enforce(self.policy)(view)
+
+
+def _admin_path(route: str, view, name: str, policy: Policy = PROGRAM_ADMIN) -> URLPattern:
+    return _PolicyFirstPattern(
+        RoutePattern(route, name=name, is_endpoint=True), view, policy=policy, name=name
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_framework_admin_urls():
+    return [
+        _admin_path("frameworks/", admin_views.frameworks_index, "competencies_frameworks"),
+        _admin_path(
+            "frameworks/import/", admin_views.framework_import, "competencies_framework_import"
+        ),
+        _admin_path(
+            "frameworks/versions/<int:version_id>/case.json",
+            admin_views.framework_version_export_case,
+            "competencies_framework_export_case",
+        ),
+    ]
+
+
+class FrameworksMenuItem(MenuItem):
+    def is_shown(self, request):
+        return admin_views.can_import_frameworks(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_frameworks_menu_item():
+    return FrameworksMenuItem(
+        "Outcome frameworks", reverse("competencies_frameworks"), name="outcome-frameworks",
+        icon_name="list-ul", order=450,
+    )
