@@ -29,12 +29,18 @@ demo: migrate
 test: install
 	$(PY) -m pytest -m "not integration and not e2e" $(PYTEST_ARGS)
 
-## PostgreSQL + Redis + a real Celery worker
+## PostgreSQL + Redis + a real Celery worker. Cache and broker get Redis databases of
+## their own (tests flush the cache), away from the development default, /0.
+INTEGRATION_REDIS ?= redis://127.0.0.1:6379/14
+INTEGRATION_BROKER ?= redis://127.0.0.1:6379/15
 test-integration: install
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(PY) -m pytest -m integration tests/integration $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(INTEGRATION_REDIS) CELERY_BROKER_URL=$(INTEGRATION_BROKER) \
+	$(PY) -m pytest -m integration tests/integration $(PYTEST_ARGS)
 
-## Playwright driving Debian's Chromium against a live server
+## Playwright driving Debian's Chromium against a live server (its own SQLite database,
+## eager tasks: the suite itself needs no PostgreSQL or Redis)
 test-e2e: install
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_URL \
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 test-all: test test-integration test-e2e

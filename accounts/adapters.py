@@ -1,4 +1,9 @@
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.conf import settings
 
 from .tasks import send_email
 
@@ -9,7 +14,15 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         # Render now (the request and site are at hand), deliver from a worker once the
         # transaction that produced the message (sign-up, reset) has committed.
-        message = self.render_mail(template_prefix, email, context)
+        request = allauth_context.request
+        host = request.get_host() if request is not None else urlsplit(settings.SITE_URL).netloc
+        ctx = {
+            "request": request,
+            "email": email,
+            "current_site": SimpleNamespace(name=settings.WAGTAIL_SITE_NAME, domain=host),
+            **context,
+        }
+        message = self.render_mail(template_prefix, email, ctx)
         html = ""
         for content, mimetype in getattr(message, "alternatives", []):
             if mimetype == "text/html":

@@ -24,6 +24,7 @@ def test_sign_up_requires_verifying_the_email_before_signing_in(client, django_c
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["new.person@kapstone.test"]
+    assert "Hello from Kapstone!" in mail.outbox[0].body and "on testserver" in mail.outbox[0].body
     assert not client.get(reverse("home")).wsgi_request.user.is_authenticated
 
     # Signing in before verifying sends the visitor back to the verification notice.

@@ -19,7 +19,6 @@ pytestmark = pytest.mark.django_db
 
 DATA = Path(__file__).resolve().parent / "data"
 # /work/main/tests/competencies/this.py → parents[3] is /work, which holds shared/.
-SHARED_INTEROP = Path(__file__).resolve().parents[3] / "shared" / "interop"
 OECD = DATA / "lpimportcsv-example.csv"
 IMPORT_URL = "/admin/frameworks/import/"
 
@@ -49,13 +48,6 @@ SMALL = [
     ["safety", "S2", "Crisis", "<p>Responds to a crisis&nbsp;&amp; consults.<br></p>", "1"],
     ["", "A1", "Alliance", "Builds an alliance.", "2"],
 ]
-
-
-def test_the_copied_csv_matches_the_shared_original():
-    original = SHARED_INTEROP / "moodle" / OECD.name
-    if not original.exists():
-        pytest.skip("shared/interop is not present")
-    assert OECD.read_bytes() == original.read_bytes()
 
 
 def test_the_oecd_example_imports_its_44_leaf_competencies():

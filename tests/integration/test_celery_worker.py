@@ -1,51 +1,134 @@
-"""A real Celery worker on Redis delivers what the app enqueues on PostgreSQL."""
+"""A real Celery worker on Redis delivers what the app enqueues on PostgreSQL, and the
+cache (allauth's rate limits among it) really is Redis."""
 
+import datetime
 import re
-from worker_mail import wait_for_mail
 
 import pytest
 from django.db import transaction
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.factories import PASSWORD, UserFactory
 from accounts.tasks import send_email
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.integration,
+    # Committed data (the worker reads it from its own connection); the flush at the end
+    # of each test takes the migrations' rows (groups, Wagtail root) with it, so they are
+    # restored for the next test.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
-def test_sign_up_email_is_delivered_by_the_worker_after_commit(client, celery_worker, mail_dir):
+def test_sign_up_email_is_delivered_by_the_worker_after_commit(client, celery_worker, wait_for_mail):
+    from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+
+    address = "worker.check@kapstone.test"
     response = client.post(
         reverse("account_signup"),
-        {"email": "worker.check@kapstone.test", "password1": "a-long-pass-phrase",
-         "password2": "a-long-pass-phrase"},
+        {"email": address, "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
     )
-    assert response.status_code == 302
-    message = wait_for_mail(mail_dir, "worker.check@kapstone.test")
-    assert re.search(r"/accounts/confirm-email/[-:\w]+/", message)
+    assert response.status_code == 302 and response["Location"] == reverse("account_email_verification_sent")
+
+    message = wait_for_mail(address)
+    assert f"To: {address}" in message
+    assert "Subject: [Kapstone] Please Confirm Your Email Address" in message
+    link = re.search(r"https?://testserver(/accounts/confirm-email/([-:\w]+)/)", message)
+    assert link, message
+    # The key in the link confirms exactly this address…
+    confirmation = EmailConfirmationHMAC.from_key(link.group(2))
+    assert confirmation is not None and confirmation.email_address.email == address
+    # …and following it (GET shows the form, POST confirms) verifies it.
+    assert client.get(link.group(1)).status_code == 200
+    client.post(link.group(1))
+    assert EmailAddress.objects.get(email=address).verified
+    assert "accounts.tasks.send_email" in celery_worker.log_path.read_text()
 
 
-def test_a_task_enqueued_in_a_rolled_back_transaction_is_never_sent(celery_worker, mail_dir):
+def test_a_task_enqueued_in_a_rolled_back_transaction_is_never_sent(celery_worker, mail_dir, wait_for_mail):
     with pytest.raises(RuntimeError):
         with transaction.atomic():
             send_email.delay_on_commit(to=["rolled.back@kapstone.test"], subject="never", body="never")
             raise RuntimeError("roll back")
-    send_email.delay(to=["sentinel@kapstone.test"], subject="sentinel", body="after")
-    wait_for_mail(mail_dir, "sentinel@kapstone.test")
+    with transaction.atomic():
+        send_email.delay_on_commit(to=["committed@kapstone.test"], subject="sent", body="after commit")
+    # One worker, one queue, first in first out: once the later message has been
+    # delivered, the rolled-back one would have been too, had it ever been queued.
+    wait_for_mail("committed@kapstone.test")
     assert not any("rolled.back@kapstone.test" in p.read_text() for p in mail_dir.glob("*.log"))
+    assert len(list(mail_dir.glob("*.log"))) == 1
 
 
-def test_login_rate_limit_lives_in_redis_and_holds_across_clients(settings):
+def test_the_worker_renders_the_hours_pdf_into_the_same_database(client, celery_worker, worker_media, eventually):
+    """A task that reads and writes the database: the worker uses the test database."""
+    from consultation import services
+    from consultation.models import HoursExport
+    from courses.factories import EnrolmentFactory, TrainerAssignmentFactory
+
+    trainee = UserFactory(roles=["Trainee"])
+    enrolment = EnrolmentFactory(trainee=trainee)
+    trainer = UserFactory(roles=["Trainer"])
+    TrainerAssignmentFactory(trainer=trainer, trainee=trainee, cohort=enrolment.cohort)
+    session = services.session_log(
+        actor=trainee, enrolment=enrolment, trainer=trainer,
+        date=timezone.localdate() - datetime.timedelta(days=1), minutes=60, category="E1",
+    )
+    services.session_confirm(trainer=trainer, session=session, revision=1)
+
+    client.force_login(trainee)
+    client.post(reverse("consultation:export_pdf"))
+    export = HoursExport.objects.get(enrolment=enrolment)
+    eventually(
+        lambda: HoursExport.objects.filter(pk=export.pk, completed_at__isnull=False).exists(),
+        what="the worker marking the export complete",
+    )
+    export.refresh_from_db()
+    assert (worker_media / export.file.name).read_bytes().startswith(b"%PDF")
+    response = client.get(reverse("consultation:export_download", args=[export.pk]))
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert "consultation.tasks.render_hours_pdf" in celery_worker.log_path.read_text()
+
+
+def test_the_cache_is_redis(settings):
+    import redis
     from django.core.cache import cache
-    from django.test import Client
 
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
-    cache.clear()
+    assert settings.CACHES["default"]["LOCATION"] == settings.REDIS_URL
+    cache.set("integration-probe", "from-django", 60)
+    raw = redis.Redis.from_url(settings.REDIS_URL)
+    keys = [k.decode() for k in raw.scan_iter(match="*integration-probe*")]
+    assert keys and all(k.startswith("kapstone:") for k in keys), keys
+
+
+def test_login_rate_limit_is_per_account_and_lives_in_redis(settings):
+    """6 wrong passwords for one account, each from a different address and client: then
+    even the right password is refused, from yet another address, until Redis forgets."""
+    import redis
+
     user = UserFactory(email="limited.integration@kapstone.test")
+    login = reverse("account_login")
+
+    def attempt(password, ip):
+        return Client(REMOTE_ADDR=ip).post(login, {"login": user.email, "password": password})
+
+    # Control: the account signs in normally, so any refusal below is the rate limit.
+    assert attempt(PASSWORD, "192.0.2.1").wsgi_request.user.is_authenticated
+
     for i in range(6):
-        # A fresh client each time, claiming a different forwarded address.
-        Client(HTTP_X_FORWARDED_FOR=f"198.51.100.{i}").post(
-            reverse("account_login"), {"login": user.email, "password": "wrong-password"}
-        )
-    response = Client().post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
-    assert not response.wsgi_request.user.is_authenticated
-    cache.clear()
+        response = attempt("wrong-password", f"198.51.100.{i + 1}")
+        assert not response.wsgi_request.user.is_authenticated
+    assert "Too many failed login attempts" in response.content.decode()
+
+    refused = attempt(PASSWORD, "203.0.113.7")
+    assert not refused.wsgi_request.user.is_authenticated
+    assert "Too many failed login attempts" in refused.content.decode()
+
+    # The counters are in Redis: dropping them there (not through Django) lifts the limit.
+    raw = redis.Redis.from_url(settings.REDIS_URL)
+    limits = list(raw.scan_iter(match="kapstone:*allauth:rl:*login_failed*"))
+    assert limits, sorted(k.decode() for k in raw.scan_iter())
+    raw.delete(*limits)
+    assert attempt(PASSWORD, "203.0.113.7").wsgi_request.user.is_authenticated

@@ -76,7 +76,7 @@ class Command(BaseCommand):
         )
         self._enrol(admin, users["trainee.ellis@kapstone.test"], cohort,
                     profession=Enrolment.Profession.THERAPIST, license_type="LMFT",
-                    license_number="LMFT 104233", license_jurisdiction="California")
+                    license_number="104233", license_jurisdiction="California")
         self._enrol(admin, users["trainee.raman@kapstone.test"], cohort,
                     profession=Enrolment.Profession.PRESCRIBER, license_type="PMHNP",
                     license_number="NP-889120", license_jurisdiction="Oregon")
