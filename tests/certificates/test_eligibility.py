@@ -103,3 +103,23 @@ def test_the_cohort_set_form_runs_fixed_queries(complete, django_assert_num_quer
         reports = eligibility_for(ids)
     assert len(reports) == 2 + extra
     assert sum(r.eligible for r in reports.values()) == 1
+
+
+@pytest.mark.parametrize("extra", [0, 15])
+def test_cohort_matrix_shows_every_trainee_in_fixed_queries(complete, client, django_assert_num_queries, extra):
+    from django.urls import reverse
+
+    from courses.factories import EnrolmentFactory
+
+    for _ in range(extra):
+        EnrolmentFactory(cohort=complete.cohort, framework_version=complete.enrolment_a.framework_version)
+    client.force_login(complete.admin)
+    url = reverse("competencies:cohort_matrix", args=[complete.cohort.pk])
+    client.get(url)
+    # session, user, roles, MFA, cohort, ids, eligibility (15), minutes
+    with django_assert_num_queries(22):
+        page = client.get(url).content.decode()
+    assert f"{2 + extra} trainees, 1 eligible" in page
+    assert page.count('class="badge badge-ok">Eligible') == 1
+    client.force_login(complete.trainer_a)
+    assert client.get(url).status_code == 403
