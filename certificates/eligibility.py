@@ -21,6 +21,8 @@ class Requirement:
     met: bool
     why: str
     evidence: tuple[str, ...] = ()
+    # For outcomes, the tracker's status (not started, in progress, awaiting review, met).
+    status: str = ""
 
 
 @dataclass
@@ -70,6 +72,7 @@ def _outcome_requirement(record) -> Requirement:
         met=record.met,
         why="Met." if record.met else "; ".join(record.missing) + ".",
         evidence=tuple(evidence),
+        status=record.status,
     )
 
 

@@ -14,7 +14,6 @@ urlpatterns = [
         name="trainer_decide",
     ),
     path("manage/records/<int:enrolment_id>/", views.admin_record, name="admin_record"),
-    path("manage/cohorts/<int:cohort_id>/", views.cohort_matrix, name="cohort_matrix"),
     path(
         "manage/records/<int:enrolment_id>/version/",
         views.admin_move_version,

@@ -197,30 +197,3 @@ def admin_move_version(request, enrolment_id: int):
     return render(request, "competencies/admin_move_version.html", {
         "enrolment": enrolment, "versions": newer, "target": target, "rows": rows, "new_codes": new_codes,
     })
-
-
-@access(PROGRAM_ADMIN)
-def cohort_matrix(request, cohort_id: int):
-    """Trainees × outcomes, with hours and eligibility, for one cohort (fixed queries)."""
-    from django.shortcuts import get_object_or_404
-
-    from certificates.eligibility import eligibility_for
-    from consultation.selectors import minutes_for
-    from courses.models import Cohort
-
-    cohort = get_object_or_404(Cohort.objects.select_related("program"), pk=cohort_id)
-    ids = list(cohort.enrolments.order_by("trainee__email").values_list("pk", flat=True))
-    reports = eligibility_for(ids)
-    minutes = minutes_for(ids)
-    rows = []
-    for pk in ids:
-        report = reports.get(pk)
-        if report is None:
-            continue
-        outcome_cells = [r for r in report.requirements if r.key.startswith("outcome:")]
-        rows.append({"report": report, "cells": outcome_cells, "minutes": minutes[pk]})
-    codes = [cell.key.split(":", 1)[1] for cell in rows[0]["cells"]] if rows else []
-    return render(request, "competencies/cohort_matrix.html", {
-        "cohort": cohort, "rows": rows, "codes": codes,
-        "eligible": sum(1 for row in rows if row["report"].eligible),
-    })

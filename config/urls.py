@@ -46,6 +46,7 @@ urlpatterns = [
     path("", include("courses.urls")),
     path("", include("competencies.urls")),
     path("", include("consultation.urls")),
+    path("", include("certificates.urls")),
     path(
         "accounts/",
         include(declare_urlpatterns(include("allauth.urls")[0].urlpatterns, PUBLIC, _ACCOUNT_PAGES)),

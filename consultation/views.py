@@ -1,15 +1,15 @@
-import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from config.access import PROGRAM_ADMIN, SIGNED_IN, TRAINEE, TRAINER, access, get_visible_or_404
+from config.csvexport import csv_response
 from config.forms import add_service_errors
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
@@ -208,23 +208,6 @@ def group_session(request):
     return render(request, "consultation/group_session.html", {"form": form})
 
 
-def _safe_cell(value) -> str:
-    """Spreadsheet formula injection: text starting with = + - @ is written as text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_safe_cell(v) if isinstance(v, str) else v for v in row])
-    return response
-
-
 @access(TRAINEE)
 def export_csv(request):
     enrolment = _enrolment_of(request.user)
@@ -233,7 +216,7 @@ def export_csv(request):
         .select_related("trainer").order_by("date", "start_time", "id")
     )
     # Notes are never exported.
-    return _csv_response(
+    return csv_response(
         "consultation-hours.csv",
         ["date", "start", "minutes", "category", "format", "modality", "trainer", "case reference", "status", "corrects entry", "reverses entry"],
         ([s.date.isoformat(), s.start_time.isoformat() if s.start_time else "", s.minutes, s.category,
@@ -248,7 +231,7 @@ def cohort_summary_csv(request, cohort_id: int):
     enrolments = list(cohort.enrolments.select_related("trainee").order_by("trainee__email"))
     totals = minutes_for([e.pk for e in enrolments])
     program = cohort.program
-    return _csv_response(
+    return csv_response(
         f"cohort-{cohort.pk}-hours.csv",
         ["trainee", "email", "status", "E1 confirmed hours", "E1 pending hours", "E1 required",
          "E2 confirmed hours", "E2 pending hours", "E2 required"],

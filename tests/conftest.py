@@ -83,6 +83,30 @@ def curriculum(world):
 
 
 @pytest.fixture
+def complete(world, curriculum):
+    """Trainee A with every requirement met, through the services (1 h per E category)."""
+    from certificates.completion import complete_enrolment
+    from cms.factories import curriculum_data
+    from cms.services import course_add
+
+    program = world.cohort.program
+    program.e1_hours_required = program.e2_hours_required = 1
+    program.save()
+    # Lessons align only to K1–K3 in the test curriculum; give K4–K9 a lesson each too.
+    spec = curriculum_data(courses=1, lessons=6, codes=("K4", "K5", "K6", "K7", "K8", "K9"),
+                           checks=False)["courses"][0]
+    spec["slug"] = "more-knowledge"
+    course_add(program_page=curriculum, spec=spec)
+    world.enrolment_a.refresh_from_db()
+    complete_enrolment(world.enrolment_a, trainers=[world.trainer_a], admin=world.admin,
+                       session_minutes=60)
+    from django.core.cache import cache
+
+    cache.clear()
+    return world
+
+
+@pytest.fixture
 def login(client):
     """``login(user)`` signs the test client in (or out, for None) and returns it."""
 

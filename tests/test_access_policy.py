@@ -55,6 +55,15 @@ RECORD_URLS = {
         lambda w: {"session_id": str(w.session_a.pk)},
         frozenset({"trainee_a", "trainer_a"}),
     ),
+    # Certificates: the holder and program admins download; the public verifies by code.
+    "certificates:pdf": (
+        lambda w: {"certificate_id": str(w.certificate_a.pk)},
+        frozenset({"trainee_a", "program_admin"}),
+    ),
+    "certificates:credential": (
+        lambda w: {"certificate_id": str(w.certificate_a.pk)},
+        frozenset({"trainee_a", "program_admin"}),
+    ),
     "consultation:export_download": (
         lambda w: {"export_id": str(w.export_a.pk)},
         frozenset({"trainee_a"}),
@@ -63,8 +72,10 @@ RECORD_URLS = {
 
 
 @pytest.fixture
-def records(world, curriculum, settings, tmp_path):
-    """Trainee A's record has a file of evidence, so its download URL can be walked."""
+def records(complete, settings, tmp_path):
+    """Trainee A's complete record has a file of evidence, a consultation entry, an
+    export and a certificate, so each of their URLs can be walked."""
+    world = complete
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from competencies.services import evidence_add
@@ -85,11 +96,14 @@ def records(world, curriculum, settings, tmp_path):
 
     world.session_a = session_log(
         actor=world.trainee_a, enrolment=world.enrolment_a, trainer=world.trainer_a,
-        date=timezone.localdate() - datetime.timedelta(days=1), minutes=60, category="E1",
+        date=timezone.localdate() - datetime.timedelta(days=5), minutes=60, category="E1",
         notes="Private",
     )
     world.export_a = HoursExport.objects.create(enrolment=world.enrolment_a, completed_at=timezone.now())
     world.export_a.file.save("hours.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    from certificates.services import certificate_issue
+
+    world.certificate_a, _ = certificate_issue(actor=world.admin, enrolment=world.enrolment_a)
     return world
 
 

@@ -205,6 +205,8 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/10m/ip,5/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
+    # Public certificate verification (codes are unguessable; this bounds scraping).
+    "certificate_verify": env("VERIFY_RATE_LIMIT", default="30/m/ip"),
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Kapstone"
@@ -230,6 +232,18 @@ if not NOTES_ENCRYPTION_KEYS:
     NOTES_ENCRYPTION_KEYS = [
         base64.urlsafe_b64encode(hashlib.sha256(("notes:" + SECRET_KEY).encode()).digest()).decode()
     ]
+
+# --- Credentials ------------------------------------------------------------------
+# Certificates are signed Open Badges 3.0 credentials. The issuer is did:web for the
+# site's host; its Ed25519 key is CREDENTIAL_SIGNING_KEY (a multibase secret key) or the
+# key file (made with `manage.py credential_keygen --output PATH`).
+CREDENTIAL_SIGNING_KEY = env("CREDENTIAL_SIGNING_KEY", default="")
+CREDENTIAL_SIGNING_KEY_FILE = env(
+    "CREDENTIAL_SIGNING_KEY_FILE", default=str(BASE_DIR / "var" / "credential-key.json")
+)
+CREDENTIAL_ISSUER_HOST = env("CREDENTIAL_ISSUER_HOST", default=SITE_URL.split("://", 1)[-1])
+CREDENTIAL_ISSUER_NAME = env("CREDENTIAL_ISSUER_NAME", default="Kapstone")
+CERTIFICATE_SERIAL_PREFIX = env("CERTIFICATE_SERIAL_PREFIX", default="KAP")
 
 # --- Security -------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -1,8 +1,11 @@
 """Test settings: the base settings with only what makes tests fast and repeatable."""
 
-from .base import *  # noqa: F403
+from .base import *
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# A published test key (W3C vc-di-eddsa test vectors): never a production key.
+CREDENTIAL_SIGNING_KEY = "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"
+CREDENTIAL_ISSUER_HOST = "testserver"

@@ -81,6 +81,7 @@ class DemoServer:
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(self.mail_dir),
             "MEDIA_ROOT": str(base_dir / "media"),
+            "CREDENTIAL_SIGNING_KEY_FILE": str(base_dir / "credential-key.json"),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SITE_URL": self.url,
             "PYTHONUNBUFFERED": "1",

@@ -111,6 +111,9 @@ def celery_worker(transactional_db, mail_dir, worker_media, tmp_path):
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "MEDIA_ROOT": str(worker_media),
+        "CREDENTIAL_SIGNING_KEY": settings.CREDENTIAL_SIGNING_KEY,
+        "CREDENTIAL_ISSUER_HOST": settings.CREDENTIAL_ISSUER_HOST,
+        "SITE_URL": settings.SITE_URL,
     }
     env.pop("EMAIL_URL", None)
     log_path = tmp_path / "worker.log"

@@ -36,6 +36,7 @@ PEOPLE = [
     ("trainer.ferreira@kapstone.test", "Dr. Luis Ferreira", [Role.TRAINER]),
     ("trainee.ellis@kapstone.test", "Jordan Ellis, LMFT", []),
     ("trainee.raman@kapstone.test", "Priya Raman, PMHNP", []),
+    ("trainee.nakamura@kapstone.test", "Dana Nakamura, MD", []),
 ]
 
 
@@ -80,16 +81,22 @@ class Command(BaseCommand):
         self._enrol(admin, users["trainee.raman@kapstone.test"], cohort,
                     profession=Enrolment.Profession.PRESCRIBER, license_type="PMHNP",
                     license_number="NP-889120", license_jurisdiction="Oregon")
+        self._enrol(admin, users["trainee.nakamura@kapstone.test"], cohort,
+                    profession=Enrolment.Profession.PRESCRIBER, license_type="MD",
+                    license_number="G-77310", license_jurisdiction="Washington")
         okafor = users["trainer.okafor@kapstone.test"]
         ferreira = users["trainer.ferreira@kapstone.test"]
         ellis = users["trainee.ellis@kapstone.test"]
         raman = users["trainee.raman@kapstone.test"]
+        nakamura = users["trainee.nakamura@kapstone.test"]
         for trainer, trainee, role in (
             (okafor, ellis, TrainerAssignment.Role.CONSULTANT),
             (okafor, ellis, TrainerAssignment.Role.ASSESSOR),
             (ferreira, ellis, TrainerAssignment.Role.ASSESSOR),
             (ferreira, raman, TrainerAssignment.Role.CONSULTANT),
             (ferreira, raman, TrainerAssignment.Role.ASSESSOR),
+            (okafor, nakamura, TrainerAssignment.Role.CONSULTANT),
+            (ferreira, nakamura, TrainerAssignment.Role.ASSESSOR),
         ):
             if not TrainerAssignment.objects.current().filter(
                 trainer=trainer, trainee=trainee, cohort=cohort, role=role
@@ -104,6 +111,9 @@ class Command(BaseCommand):
         self._home_page()
         program_page = curriculum_load_bundled(program=program)
         self._demo_progress(Enrolment.objects.get(trainee=ellis, cohort=cohort), program_page)
+        self._ready_for_certificate(Enrolment.objects.get(trainee=nakamura, cohort=cohort),
+                                    [okafor, ferreira], admin)
+        self._signing_key()
         self._print_logins()
 
     def _person(self, email, name, roles) -> User:
@@ -211,6 +221,28 @@ class Command(BaseCommand):
             evidence_ids=[item.pk],
         )
 
+    def _ready_for_certificate(self, enrolment, trainers, admin) -> None:
+        """Dana Nakamura has met every requirement: the admin can issue a certificate."""
+        from certificates.completion import complete_enrolment
+        from courses.models import LessonProgress
+
+        if LessonProgress.objects.filter(enrolment=enrolment).exists():
+            return
+        complete_enrolment(enrolment, trainers=trainers, admin=admin)
+
+    def _signing_key(self) -> None:
+        """The development issuer key, made once (production configures its own)."""
+        from pathlib import Path
+
+        from certificates.credentials.keys import generate_key_file
+        from django.conf import settings
+
+        path = Path(settings.CREDENTIAL_SIGNING_KEY_FILE)
+        if not settings.CREDENTIAL_SIGNING_KEY and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            generate_key_file(path)
+            self.stdout.write(f"Made the development credential signing key: {path}")
+
     def _print_logins(self) -> None:
         out = self.stdout
         out.write(self.style.SUCCESS("\nKapstone demo is ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
@@ -222,4 +254,6 @@ class Command(BaseCommand):
             "\nTrainers and the program admin must pass two-factor authentication. Their\n"
             f"authenticator secret is {DEMO_TOTP_SECRET} (add it to any TOTP app), or print\n"
             "the current code with:  .venv/bin/python manage.py demo_totp admin@kapstone.test\n"
+            "\nDana Nakamura has met every requirement: sign in as the admin, open Cohorts → the\n"
+            "cohort, tick her row and issue her certificate; then check it at /verify/<code>/.\n"
         )

@@ -1,0 +1,245 @@
+"""Issuing, revoking and rendering certificates.
+
+Issuing locks the enrolment row, re-checks eligibility inside that transaction and
+relies on a partial unique constraint, so double clicks, two admins and retried tasks
+all end with one live certificate and one e-mail. Everything slow or external (the PDF,
+the e-mails) happens after commit, in Celery.
+"""
+
+import logging
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.roles import Role, has_role
+from audit.services import audit_record
+from courses.models import Enrolment
+
+from . import badge
+from .credentials import keys, proof, status_list
+from .eligibility import eligibility
+from .models import Certificate, SerialCounter, StatusList
+
+logger = logging.getLogger(__name__)
+
+# A list is retired once this full, so random allocation always finds a free index quickly.
+_STATUS_LIST_FILL_LIMIT = 0.5
+
+
+class NotEligible(ValidationError):
+    """Issuing was refused because a requirement is not met; carries the report."""
+
+    def __init__(self, report):
+        self.report = report
+        missing = "; ".join(f"{r.label}: {r.why}" for r in report.missing)
+        super().__init__(f"{report.enrolment.trainee} is not eligible yet — {missing}")
+
+
+def _require_program_admin(actor, enrolment: Enrolment) -> None:
+    if not has_role(actor, Role.PROGRAM_ADMIN):
+        raise PermissionDenied("Only program admins issue and revoke certificates.")
+    if actor.pk == enrolment.trainee_id:
+        raise PermissionDenied("Nobody issues or revokes their own certificate.")
+
+
+def _notify(to: str, subject: str, body: str) -> None:
+    from accounts.tasks import send_email
+
+    send_email.delay_on_commit(to=[to], subject=subject, body=body)
+
+
+def _next_serial(now) -> str:
+    counter, _ = SerialCounter.objects.get_or_create(year=now.year)
+    counter = SerialCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{settings.CERTIFICATE_SERIAL_PREFIX}-{now.year}-{counter.last:05d}"
+
+
+def _current_status_list() -> StatusList:
+    status_list_obj = StatusList.objects.order_by("-pk").first()
+    if status_list_obj is None or (
+        status_list_obj.entries.count() >= status_list_obj.length * _STATUS_LIST_FILL_LIMIT
+    ):
+        status_list_obj = StatusList.objects.create()
+    return status_list_obj
+
+
+def _allocate_status_index(certificate: Certificate) -> None:
+    """A random free index, never reused: the unique constraint catches the rare clash."""
+    for _ in range(20):
+        certificate.status_index = secrets.randbelow(certificate.status_list.length)
+        try:
+            with transaction.atomic():
+                certificate.save()
+            return
+        except IntegrityError as exc:
+            if "status_index_used_once" not in str(exc) and not Certificate.objects.filter(
+                status_list=certificate.status_list, status_index=certificate.status_index
+            ).exists():
+                raise
+    raise RuntimeError("Could not allocate a free status-list index.")
+
+
+@transaction.atomic
+def certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, bool]:
+    """Issue the enrolment's certificate, or return the live one it already has.
+
+    Returns ``(certificate, created)``. Raises :class:`NotEligible` (nothing saved) when
+    any requirement is unmet at this moment, and ``PermissionDenied`` for anyone but a
+    program admin other than the trainee.
+    """
+    _require_program_admin(actor, enrolment)
+    # The row lock serialises every issuer of this enrolment; the partial unique
+    # constraint is the backstop should any path skip the lock.
+    enrolment = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("trainee", "cohort__program")
+        .get(pk=enrolment.pk)
+    )
+    existing = Certificate.objects.live().filter(enrolment=enrolment).first()
+    if existing is not None:
+        return existing, False
+    report = eligibility(enrolment)
+    if not report.eligible:
+        raise NotEligible(report)
+    now = timezone.now()
+    certificate = Certificate(
+        enrolment=enrolment,
+        serial=_next_serial(now),
+        framework_version_id=enrolment.framework_version_id,
+        issued_by=actor,
+        issued_at=now,
+        snapshot=report.as_snapshot(),
+        status_list=_current_status_list(),
+        credential={},
+    )
+    certificate.enrolment = enrolment
+    _allocate_status_index(certificate)
+    certificate.credential = badge.signed_credential(certificate)
+    certificate.save(update_fields=["credential"])
+    audit_record(verb="certificate.issued", target=certificate, actor=actor, details={
+        "serial": certificate.serial, "enrolment": enrolment.pk,
+        "framework_version": enrolment.framework_version_id,
+    })
+    from .tasks import render_certificate_pdf
+
+    transaction.on_commit(lambda: render_certificate_pdf.delay(certificate.pk))
+    _notify(
+        enrolment.trainee.email,
+        f"[Kapstone] Your certificate: {enrolment.cohort.program.name}",
+        f"Congratulations — {actor} has issued your certificate for the "
+        f"{enrolment.cohort.program.name}.\n\n"
+        f"Serial number: {certificate.serial}\n"
+        f"Download the PDF and your Open Badges credential: "
+        f"{settings.SITE_URL}{reverse('certificates:mine')}\n"
+        f"Anyone can check it at: {certificate.get_verify_url()}\n\n"
+        f"{badge.NO_LICENSE_STATEMENT}\n",
+    )
+    return certificate, True
+
+
+@transaction.atomic
+def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certificate:
+    """Revoke a live certificate with a reason; its status-list bit is set and the list
+    re-signed in the same transaction, so the page and the credential agree."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for revoking; the trainee is told it."})
+    certificate = (
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("enrolment__trainee", "enrolment__cohort__program")
+        .get(pk=certificate.pk)
+    )
+    _require_program_admin(actor, certificate.enrolment)
+    if not certificate.is_live:
+        raise ValidationError("This certificate is already revoked.")
+    certificate.status = Certificate.Status.REVOKED
+    certificate.revoked_at = timezone.now()
+    certificate.revoked_by = actor
+    certificate.revocation_reason = reason[:2000]
+    certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
+    status_list_sign(certificate.status_list_id)
+    audit_record(verb="certificate.revoked", target=certificate, actor=actor,
+                 details={"serial": certificate.serial, "reason": certificate.revocation_reason})
+    program = certificate.enrolment.cohort.program
+    _notify(
+        certificate.enrolment.trainee.email,
+        f"[Kapstone] Your certificate {certificate.serial} was revoked",
+        f"Your certificate {certificate.serial} for the {program.name} was revoked on "
+        f"{certificate.revoked_at:%d %B %Y}.\n\nReason: {certificate.revocation_reason}\n\n"
+        f"Its verification page now shows it as revoked: {certificate.get_verify_url()}\n"
+        f"Contact the program if you have questions: {settings.SITE_URL}{reverse('certificates:mine')}\n",
+    )
+    return certificate
+
+
+def status_list_sign(status_list_id: int) -> StatusList:
+    """(Re-)sign a status list from the revoked certificates on it."""
+    status_list_obj = StatusList.objects.select_for_update().get(pk=status_list_id)
+    revoked = set(
+        Certificate.objects.filter(status_list=status_list_obj, status=Certificate.Status.REVOKED)
+        .values_list("status_index", flat=True)
+    )
+    now = timezone.now()
+    key = keys.load_signing_key()
+    unsigned = status_list.status_list_credential(
+        id=badge.site_url(reverse("certificates:status_list", args=[status_list_obj.pk])),
+        issuer=key.did,
+        valid_from=now,
+        revoked_indexes=revoked,
+        purpose=status_list_obj.purpose,
+        length=status_list_obj.length,
+    )
+    status_list_obj.signed = proof.sign(unsigned, key, created=now)
+    status_list_obj.signed_at = now
+    status_list_obj.save(update_fields=["signed", "signed_at"])
+    return status_list_obj
+
+
+def status_list_current(status_list_id: int) -> dict:
+    """The signed list, signing it first if it never has been."""
+    status_list_obj = StatusList.objects.get(pk=status_list_id)
+    if status_list_obj.signed is None:
+        with transaction.atomic():
+            status_list_obj = status_list_sign(status_list_id)
+    return status_list_obj.signed
+
+
+def certificate_pdf_render(certificate_id: int, *, force: bool = False) -> Certificate:
+    """Render and store the PDF (idempotent: a stored file is kept unless forced or gone)."""
+    from django.core.files.base import ContentFile
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    from consultation.selectors import minutes_for
+
+    from .qr import qr_svg_data_uri
+
+    certificate = Certificate.objects.with_people().get(pk=certificate_id)
+    if certificate.pdf and not force and certificate.pdf.storage.exists(certificate.pdf.name):
+        return certificate
+    outcomes_by_category: dict[str, list[dict]] = {}
+    for requirement in certificate.snapshot["requirements"]:
+        if requirement["key"].startswith("outcome:") and requirement["met"]:
+            code = requirement["key"].split(":", 1)[1]
+            category = {"K": "Knowledge", "C": "Competencies", "E": "Experience"}.get(code[0], "Outcomes")
+            outcomes_by_category.setdefault(category, []).append(requirement)
+    minutes = minutes_for([certificate.enrolment_id])[certificate.enrolment_id]
+    html = render_to_string("certificates/certificate_pdf.html", {
+        "certificate": certificate,
+        "enrolment": certificate.enrolment,
+        "program": certificate.enrolment.cohort.program,
+        "outcomes_by_category": outcomes_by_category,
+        "hours": {category: minutes[category]["confirmed"] / 60 for category in ("E1", "E2")},
+        "qr": qr_svg_data_uri(certificate.get_verify_url()),
+        "statement": badge.NO_LICENSE_STATEMENT,
+    })
+    pdf = HTML(string=html, base_url=settings.SITE_URL).write_pdf()
+    certificate.pdf.save("certificate.pdf", ContentFile(pdf), save=False)
+    Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name)
+    return certificate
