@@ -20,6 +20,15 @@ class UnknownContext(ValueError):
     pass
 
 
+class UndefinedTerms(ValueError):
+    """JSON-LD would drop these properties, so a signature would not cover them."""
+
+    def __init__(self, terms):
+        self.terms = sorted({t for t in terms if t})
+        super().__init__("These terms are not defined by the document's contexts, so a "
+                         "signature cannot cover them: " + ", ".join(self.terms[:10]) + ".")
+
+
 @functools.cache
 def _index() -> dict[str, dict]:
     return json.loads((CONTEXTS_DIR / "index.json").read_text())
@@ -46,10 +55,24 @@ def _options(**extra) -> dict:
 
 
 def canonicalize(document: dict) -> str:
-    """RDF Dataset Canonicalization (RDFC-1.0, the URDNA2015 algorithm) as N-Quads."""
-    return jsonld.normalize(
+    """RDF Dataset Canonicalization (RDFC-1.0, the URDNA2015 algorithm) as N-Quads, in
+    "safe mode": a property JSON-LD would silently drop raises ``UndefinedTerms``."""
+    dropped: list[str] = []
+    nquads = jsonld.JsonLdProcessor(on_property_dropped=dropped.append).normalize(
         document, _options(algorithm="URDNA2015", format="application/n-quads")
     )
+    if dropped:
+        raise UndefinedTerms(dropped)
+    return nquads
+
+
+def check_terms(document: dict) -> None:
+    """Raise ``UndefinedTerms`` for properties no context defines (or UnknownContext /
+    JsonLdError for contexts that are not bundled or not valid)."""
+    dropped: list[str] = []
+    jsonld.expand(document, _options(), on_property_dropped=dropped.append)
+    if dropped:
+        raise UndefinedTerms(dropped)
 
 
 def undefined_terms(document: dict) -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from . import multibase, status_list
-from .jsonld import undefined_terms
+from .jsonld import UndefinedTerms, check_terms, undefined_terms
 from .proof import verify_proof
 
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -106,8 +106,12 @@ def _well_formed(report: VerificationReport, document: dict) -> bool:
         return report.add("well formed", False, "The type does not include VerifiableCredential.")
     if _issuer_id(document) is None:
         return report.add("well formed", False, "The credential does not name its issuer.")
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
     try:
-        undefined = undefined_terms({k: v for k, v in document.items() if k != "proof"})
+        check_terms(unsecured)
+        undefined = undefined_terms(unsecured)
+    except UndefinedTerms as exc:
+        return report.add("well formed", False, str(exc))
     except Exception as exc:  # noqa: BLE001 - unknown contexts, invalid JSON-LD
         return report.add("well formed", False, f"The credential is not valid JSON-LD: {str(exc).splitlines()[0]}")
     kind = "an Open Badges 3.0 credential" if "OpenBadgeCredential" in types else "a verifiable credential"
