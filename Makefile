@@ -50,6 +50,7 @@ check-deploy: install
 	DEBUG=False SECRET_KEY=$$($(PY) -c "import secrets;print(secrets.token_urlsafe(50))") \
 	ALLOWED_HOSTS=kapstone.example DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) \
 	NOTES_ENCRYPTION_KEYS=$$($(PY) -c "from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())") \
+	CREDENTIAL_SIGNING_KEY=$$($(PY) -c "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey as K;from certificates.credentials.multibase import secret_multikey as m;print(m(K.generate().private_bytes_raw()))") \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:

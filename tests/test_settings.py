@@ -24,13 +24,15 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 20 + "production-grade-secret-key-for-tests-" + "y" * 20,
     "ALLOWED_HOSTS": "kapstone.example",
     "NOTES_ENCRYPTION_KEYS": "HuN92qUeGDFNgbILEvt97LXEFeCOjJRd1aagDcJHefY=",
+    # The W3C test-vector key: fine for a settings test, never for a real site.
+    "CREDENTIAL_SIGNING_KEY": "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq",
 }
 
 
 def _run(args, env_overrides):
     env = {k: v for k, v in os.environ.items() if k not in {
         "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "EMAIL_BACKEND", "DEBUG", "SECRET_KEY",
-        "ALLOWED_HOSTS", "NOTES_ENCRYPTION_KEYS",
+        "ALLOWED_HOSTS", "NOTES_ENCRYPTION_KEYS", "CREDENTIAL_SIGNING_KEY", "CREDENTIAL_SIGNING_KEY_FILE",
     }}
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
     env.update(env_overrides)
@@ -87,6 +89,14 @@ def test_production_refuses_to_start_without_a_notes_key():
     result = _run(["manage.py", "check"], env)
     assert result.returncode != 0
     assert "NOTES_ENCRYPTION_KEYS must be set" in result.stderr
+
+
+def test_check_deploy_refuses_a_site_that_cannot_sign_certificates(tmp_path):
+    env = {k: v for k, v in PRODUCTION.items() if k != "CREDENTIAL_SIGNING_KEY"}
+    env["CREDENTIAL_SIGNING_KEY_FILE"] = str(tmp_path / "missing.json")
+    result = _run(["manage.py", "check", "--deploy"], env)
+    assert result.returncode != 0
+    assert "certificates.E001" in result.stderr and "credential_keygen" in result.stderr
 
 
 def test_check_deploy_prints_no_warnings_under_production_settings():
