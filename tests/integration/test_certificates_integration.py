@@ -7,17 +7,19 @@ import pytest
 
 from certificates.models import Certificate
 
-from .test_postgres_races import race
+from test_postgres_races import race  # same folder (pytest's rootdir imports)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def delivered(mail_dir) -> list[str]:
+    return [p.read_text(errors="replace") for p in sorted(mail_dir.glob("*.log"))]
 
 
 def test_twenty_parallel_issue_attempts_give_one_certificate_and_one_email(
     complete, celery_worker, mail_dir, wait_for_mail, worker_media, eventually
 ):
     from certificates.services import certificate_issue
-
-    from .conftest import delivered
 
     outcomes = race(*[
         lambda: certificate_issue(actor=complete.admin, enrolment=complete.enrolment_a)
@@ -41,8 +43,6 @@ def test_a_retried_issue_task_on_the_worker_finds_the_live_certificate(
     complete, celery_worker, mail_dir, wait_for_mail, eventually
 ):
     from certificates.tasks import issue_certificate
-
-    from .conftest import delivered
 
     for _ in range(3):
         issue_certificate.delay(complete.enrolment_a.pk, complete.admin.pk)
