@@ -240,6 +240,8 @@ def certificate_pdf_render(certificate_id: int, *, force: bool = False) -> Certi
         "statement": badge.NO_LICENSE_STATEMENT,
     })
     pdf = HTML(string=html, base_url=settings.SITE_URL).write_pdf()
+    if certificate.pdf and certificate.pdf.storage.exists(certificate.pdf.name):
+        certificate.pdf.storage.delete(certificate.pdf.name)  # forced: replace, never pile up
     certificate.pdf.save("certificate.pdf", ContentFile(pdf), save=False)
     Certificate.objects.filter(pk=certificate.pk).update(pdf=certificate.pdf.name)
     return certificate
