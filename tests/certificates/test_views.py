@@ -239,3 +239,10 @@ def test_admin_revokes_with_a_reason_through_the_page_and_can_reissue(issued, lo
         response = client.post(reverse("certificates:reissue", args=[issued.certificate.pk]), follow=True)
     new = Certificate.objects.live().get()
     assert new.pk != issued.certificate.pk and f"Certificate {new.serial} issued." in response.content.decode()
+
+
+def test_trainee_without_a_certificate_is_shown_what_is_left(world, login):
+    page = login(world.trainee_a).get(reverse("certificates:mine")).content.decode()
+    assert "You have no certificate yet" in page
+    assert reverse("competencies:my_outcomes") in page
+    assert reverse("certificates:mine") in page  # in the trainee's navigation
