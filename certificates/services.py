@@ -118,7 +118,6 @@ def certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, bool
         status_list=_current_status_list(),
         credential={},
     )
-    certificate.enrolment = enrolment
     _allocate_status_index(certificate)
     certificate.credential = badge.signed_credential(certificate)
     certificate.save(update_fields=["credential"])

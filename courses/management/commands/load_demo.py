@@ -186,21 +186,15 @@ class Command(BaseCommand):
 
     def _demo_progress(self, enrolment, program_page) -> None:
         """Jordan Ellis has finished the first lesson, so the demo shows real progress."""
+        from certificates.completion import complete_lessons
         from courses.models import LessonProgress
-        from courses.services.learning import check_token
 
         if LessonProgress.objects.filter(enrolment=enrolment).exists():
             return
         lesson = LessonPage.objects.live().descendant_of(program_page).order_by("path").first()
         if lesson is None:
             return
-        for check_id, spec in lesson.knowledge_checks().items():
-            services.knowledge_check_submit(
-                enrolment=enrolment, lesson=lesson, check_id=check_id,
-                token=check_token(enrolment_id=enrolment.pk, lesson_id=lesson.pk, check_id=check_id),
-                answers={qid: sorted(correct) for qid, _, correct in spec.questions},
-            )
-        services.lesson_mark_read(enrolment=enrolment, lesson=lesson)
+        complete_lessons(enrolment, [lesson])
         # A reflection on C3 waiting in Dr. Okafor's queue.
         from competencies import services as records
 
