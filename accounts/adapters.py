@@ -5,6 +5,8 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 
+from jobs.services import enqueue
+
 from .tasks import send_email
 
 
@@ -27,6 +29,4 @@ class AccountAdapter(DefaultAccountAdapter):
         for content, mimetype in getattr(message, "alternatives", []):
             if mimetype == "text/html":
                 html = content
-        send_email.delay_on_commit(
-            to=list(message.to), subject=message.subject, body=message.body, html=html
-        )
+        enqueue(send_email, to=list(message.to), subject=message.subject, body=message.body, html=html)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.roles import Role, has_role
 from audit.services import audit_record
 from courses.models import Enrolment
+from jobs.services import enqueue
 
 from . import badge
 from .credentials import keys, proof, status_list
@@ -49,7 +50,7 @@ def _require_program_admin(actor, enrolment: Enrolment) -> None:
 def _notify(to: str, subject: str, body: str) -> None:
     from accounts.tasks import send_email
 
-    send_email.delay_on_commit(to=[to], subject=subject, body=body)
+    enqueue(send_email, to=[to], subject=subject, body=body)
 
 
 def _next_serial(now) -> str:
@@ -127,7 +128,7 @@ def certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, bool
     })
     from .tasks import render_certificate_pdf
 
-    transaction.on_commit(lambda: render_certificate_pdf.delay(certificate.pk))
+    enqueue(render_certificate_pdf, certificate_id=certificate.pk)
     _notify(
         enrolment.trainee.email,
         f"[Kapstone] Your certificate: {enrolment.cohort.program.name}",

@@ -1,18 +1,18 @@
-from celery import shared_task
+from jobs.registry import job
 
 from . import services
 
 
-@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+@job
 def render_certificate_pdf(certificate_id: int) -> None:
     """Render a certificate's PDF (idempotent: a stored PDF is kept)."""
     services.certificate_pdf_render(certificate_id)
 
 
-@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+@job
 def issue_certificate(enrolment_id: int, actor_id: int) -> int | None:
     """Issue one enrolment's certificate for a bulk action (idempotent: a retried or
-    repeated task finds the live certificate and sends nothing)."""
+    repeated job finds the live certificate and sends nothing)."""
     from django.contrib.auth import get_user_model
 
     from courses.models import Enrolment
@@ -23,6 +23,6 @@ def issue_certificate(enrolment_id: int, actor_id: int) -> int | None:
         certificate, _ = services.certificate_issue(actor=actor, enrolment=enrolment)
     except services.NotEligible:
         # The matrix shows why; the admin who asked is not e-mailed for each one.
-        services.logger.info("Enrolment %s not eligible when its issue task ran", enrolment_id)
+        services.logger.info("Enrolment %s not eligible when its issue job ran", enrolment_id)
         return None
     return certificate.pk

@@ -13,6 +13,7 @@ from accounts.roles import Role, has_role
 from config.access import PROGRAM_ADMIN, PUBLIC, SIGNED_IN, TRAINEE, access, get_visible_or_404
 from config.forms import add_service_errors
 from courses.models import Cohort
+from jobs.services import enqueue
 
 from . import badge, services
 from .credentials import keys
@@ -109,7 +110,7 @@ def issue(request, cohort_id: int):
         for enrolment in eligible:
             if enrolment.trainee_id == request.user.pk:
                 continue
-            issue_certificate.delay_on_commit(enrolment.pk, request.user.pk)
+            enqueue(issue_certificate, enrolment_id=enrolment.pk, actor_id=request.user.pk)
         skipped = len(enrolments) - len(eligible)
         messages.success(
             request,

@@ -171,9 +171,10 @@ def evidence_add(
 
 def _notify(to: list[str], subject: str, body: str) -> None:
     from accounts.tasks import send_email
+    from jobs.services import enqueue
 
     if to:
-        send_email.delay_on_commit(to=to, subject=subject, body=body)
+        enqueue(send_email, to=to, subject=subject, body=body)
 
 
 @transaction.atomic

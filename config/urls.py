@@ -42,11 +42,13 @@ _WAGTAIL_PUBLIC = {"wagtailadmin_sprite": PUBLIC, "wagtailadmin_javascript_catal
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("home/", account_views.home, name="home"),
     path("", include("courses.urls")),
     path("", include("competencies.urls")),
     path("", include("consultation.urls")),
     path("", include("certificates.urls")),
+    path("", include("jobs.urls")),
     path(
         "accounts/",
         include(declare_urlpatterns(include("allauth.urls")[0].urlpatterns, PUBLIC, _ACCOUNT_PAGES)),

@@ -85,8 +85,9 @@ def _lock_enrolment(enrolment) -> Enrolment:
 
 def _notify(to: str, subject: str, body: str) -> None:
     from accounts.tasks import send_email
+    from jobs.services import enqueue
 
-    send_email.delay_on_commit(to=[to], subject=subject, body=body)
+    enqueue(send_email, to=[to], subject=subject, body=body)
 
 
 @transaction.atomic
@@ -297,13 +298,15 @@ def group_session_log(*, trainer, enrolments, date, minutes, category, start_tim
 
 def hours_export_request(*, actor, enrolment):
     """Queue a printable PDF of the trainee's log; a worker renders it after commit."""
+    from jobs.services import enqueue
+
     from .models import HoursExport
     from .tasks import render_hours_pdf
 
     if actor.pk != enrolment.trainee_id:
         raise ValidationError("Only the trainee exports their own log.")
     export = HoursExport.objects.create(enrolment=enrolment)
-    render_hours_pdf.delay_on_commit(export.pk)
+    enqueue(render_hours_pdf, export_id=export.pk)
     return export
 
 

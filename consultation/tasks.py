@@ -1,9 +1,11 @@
 from celery import shared_task
 
+from jobs.registry import job
+
 from . import services
 
 
-@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+@job
 def render_hours_pdf(export_id: int) -> None:
     """Render one requested PDF of a trainee's hours log (idempotent)."""
     services.hours_pdf_render(export_id=export_id)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "competencies",
     "consultation",
     "certificates",
+    "jobs",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -155,7 +156,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_week="mon", hour=7, minute=30),  # weekly, Monday morning
         "options": {"expires": 60 * 60},
     },
+    "jobs-sweep": {
+        "task": "jobs.tasks.sweep_jobs",
+        "schedule": env.float("JOBS_SWEEP_INTERVAL", default=60.0),
+        "options": {"expires": 60},
+    },
 }
+# Background jobs (jobs app): recorded with the change that needs them, handed to the
+# broker after commit, swept over again if the broker was down or a worker was lost.
+JOBS_MAX_ATTEMPTS = env.int("JOBS_MAX_ATTEMPTS", default=3)
+JOBS_RETRY_DELAY = env.float("JOBS_RETRY_DELAY", default=30.0)  # seconds, doubling
+JOBS_PENDING_GRACE = env.float("JOBS_PENDING_GRACE", default=10.0)  # before a sweep resends
+# Longer than the task time limit: a queued or running job older than this was lost.
+JOBS_STALE_AFTER = env.float("JOBS_STALE_AFTER", default=300.0)
+JOBS_SWEEP_BATCH = env.int("JOBS_SWEEP_BATCH", default=500)
+JOBS_KEEP_DONE_DAYS = env.int("JOBS_KEEP_DONE_DAYS", default=30)
 
 # --- E-mail ---------------------------------------------------------------------
 EMAIL_URL = env("EMAIL_URL", default="")

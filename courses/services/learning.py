@@ -185,8 +185,9 @@ def application_submit(*, applicant, cohort, attest_scope: bool, **license_field
 
 def _notify(application: Application, subject: str, body: str) -> None:
     from accounts.tasks import send_email
+    from jobs.services import enqueue
 
-    send_email.delay_on_commit(to=[application.applicant.email], subject=subject, body=body)
+    enqueue(send_email, to=[application.applicant.email], subject=subject, body=body)
 
 
 @transaction.atomic

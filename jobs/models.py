@@ -1,0 +1,61 @@
+"""Background work recorded in the database before it is handed to the broker.
+
+A :class:`Job` row is written in the same transaction as the change that needs it (an
+issued certificate needs its PDF and its e-mail), so the work is never lost when the
+broker is down and never sent for a change that rolled back. The broker only carries
+the job's id; the row says whether it has run.
+"""
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+class JobQuerySet(models.QuerySet):
+    def unfinished(self):
+        return self.filter(status__in=Job.UNFINISHED)
+
+
+class Job(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the broker"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    UNFINISHED = (Status.PENDING, Status.QUEUED, Status.RUNNING)
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200, help_text="Dotted path of the @job function.")
+    kwargs = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=3)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When it was last handed to the broker, and when an attempt last started or ended.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The sweeper's and the admin page's only question: what has not finished?
+            models.Index(
+                fields=["status", "created_at"], name="job_unfinished_idx",
+                condition=models.Q(status__in=["pending", "queued", "running", "failed"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} #{self.pk} ({self.get_status_display().lower()})"
+
+    @property
+    def label(self) -> str:
+        """A readable name: ``certificates.tasks.render_certificate_pdf`` → "Render certificate pdf"."""
+        return self.name.rsplit(".", 1)[-1].replace("_", " ").capitalize()
