@@ -93,54 +93,95 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def celery_worker(transactional_db, mail_dir, worker_media, tmp_path):
-    """A real ``celery worker`` process: same Redis broker, same test database (the one
-    pytest-django created, e.g. test_kapstone), e-mail written to ``mail_dir``."""
-    from config.celery import app
+class Worker:
+    """A real ``celery worker`` process (solo pool: the process that runs a task is the
+    one a test may kill)."""
 
-    assert settings.DATABASES["default"]["NAME"].startswith("test_"), settings.DATABASES["default"]
-    app.control.purge()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": _database_url(),
-        "CONN_MAX_AGE": "0",  # no connection left open to the test database
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-        "MEDIA_ROOT": str(worker_media),
-        "CREDENTIAL_SIGNING_KEY": settings.CREDENTIAL_SIGNING_KEY,
-        "CREDENTIAL_ISSUER_HOST": settings.CREDENTIAL_ISSUER_HOST,
-        "SITE_URL": settings.SITE_URL,
-    }
-    env.pop("EMAIL_URL", None)
-    log_path = tmp_path / "worker.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("celery")), "-A", "config", "worker", "--pool=solo",
-         "-l", "info", "--without-gossip", "--without-mingle", "--without-heartbeat",
-         "-n", f"integration-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-    )
-    try:
+    def __init__(self, env: dict, log_path: Path, *, beat: bool, name: str):
+        self.log_path = log_path
+        self._log = open(log_path, "a")
+        command = [str(Path(sys.executable).with_name("celery")), "-A", "config", "worker",
+                   "--pool=solo", "-l", "info", "--without-gossip", "--without-mingle",
+                   "--without-heartbeat", "-n", f"{name}@%h"]
+        if beat:
+            command += ["-B", "-s", str(log_path.with_suffix(".beat"))]
+        self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.pid = self.proc.pid
+        start = log_path.read_text().count(" ready.")
         deadline = time.monotonic() + WORKER_START_TIMEOUT
-        while " ready." not in log_path.read_text():
-            if proc.poll() is not None:
+        while log_path.read_text().count(" ready.") <= start:
+            if self.proc.poll() is not None:
                 raise RuntimeError("Celery worker exited:\n" + log_path.read_text())
             if time.monotonic() > deadline:
                 raise RuntimeError("Celery worker did not start:\n" + log_path.read_text())
             time.sleep(0.2)
-        proc.log_path = log_path
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
+
+    def poll(self):
+        return self.proc.poll()
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no acknowledgement, exactly like a lost machine."""
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
             try:
-                proc.wait(timeout=20)
+                self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        log.close()
-        app.control.purge()
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+@pytest.fixture
+def start_worker(transactional_db, mail_dir, worker_media, tmp_path):
+    """``start_worker(beat=False, **env)``: start a real worker on the test database (the
+    one pytest-django created, e.g. test_kapstone) and Redis, e-mail written to
+    ``mail_dir``; extra ``env`` overrides settings (broker URL, job timings). Every worker
+    started is stopped at the end of the test."""
+    from config.celery import app
+
+    assert settings.DATABASES["default"]["NAME"].startswith("test_"), settings.DATABASES["default"]
+    app.control.purge()
+    workers: list[Worker] = []
+
+    def start(*, beat: bool = False, **overrides) -> Worker:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "DATABASE_URL": _database_url(),
+            "CONN_MAX_AGE": "0",  # no connection left open to the test database
+            "REDIS_URL": settings.REDIS_URL,
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(mail_dir),
+            "MEDIA_ROOT": str(worker_media),
+            "CREDENTIAL_SIGNING_KEY": settings.CREDENTIAL_SIGNING_KEY,
+            "CREDENTIAL_ISSUER_HOST": settings.CREDENTIAL_ISSUER_HOST,
+            "SITE_URL": settings.SITE_URL,
+            **{key: str(value) for key, value in overrides.items()},
+        }
+        env.pop("EMAIL_URL", None)
+        worker = Worker(env, tmp_path / "worker.log", beat=beat,
+                        name=f"integration-{os.getpid()}-{len(workers)}")
+        workers.append(worker)
+        return worker
+
+    try:
+        yield start
+    finally:
+        for worker in workers:
+            worker.stop()
+        try:
+            app.control.purge()
+        except Exception:  # noqa: BLE001 - a test may have pointed the app at a broker now gone
+            pass
+
+
+@pytest.fixture
+def celery_worker(start_worker):
+    """One real worker, started before the test."""
+    return start_worker()
