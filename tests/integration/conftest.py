@@ -2,16 +2,11 @@
 (make test-integration). They refuse to run, rather than skip, without those services."""
 
 import os
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[2]
-WORKER_START_TIMEOUT = 60
+from support import Worker, wait_until, app_env, delivered  # same folder
 
 
 @pytest.fixture(autouse=True)
@@ -33,20 +28,10 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped on CI, where every integration test must run: {report.longrepr}"
 
 
-def _wait_until(predicate, *, timeout: float = 30, interval: float = 0.2, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"{what}: not within {timeout}s")
-
-
 @pytest.fixture
 def eventually():
     """``eventually(predicate, timeout=30, what=...)``: poll until it returns something true."""
-    return _wait_until
+    return wait_until
 
 
 @pytest.fixture
@@ -56,17 +41,13 @@ def mail_dir(tmp_path):
     return path
 
 
-def delivered(mail_dir: Path) -> list[str]:
-    return [p.read_text(errors="replace") for p in sorted(mail_dir.glob("*.log"))]
-
-
 @pytest.fixture
 def wait_for_mail(mail_dir):
     """``wait_for_mail(needle)``: the first message the worker wrote (file e-mail backend)
     that contains ``needle``, waiting at most ``timeout`` seconds for it."""
 
     def wait(needle: str, timeout: float = 30) -> str:
-        return _wait_until(
+        return wait_until(
             lambda: next((m for m in delivered(mail_dir) if needle in m), None),
             timeout=timeout, what=f"an e-mail containing {needle!r}",
         )
@@ -83,90 +64,19 @@ def worker_media(tmp_path, settings):
     return path
 
 
-def _database_url() -> str:
-    from urllib.parse import quote
-
-    db = settings.DATABASES["default"]
-    auth = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-class Worker:
-    """A real ``celery worker`` process (solo pool: the process that runs a task is the
-    one a test may kill)."""
-
-    def __init__(self, env: dict, log_path: Path, *, beat: bool, name: str):
-        self.log_path = log_path
-        self._log = open(log_path, "a")
-        command = [str(Path(sys.executable).with_name("celery")), "-A", "config", "worker",
-                   "--pool=solo", "-l", "info", "--without-gossip", "--without-mingle",
-                   "--without-heartbeat", "-n", f"{name}@%h"]
-        if beat:
-            command += ["-B", "-s", str(log_path.with_suffix(".beat"))]
-        self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self.pid = self.proc.pid
-        start = log_path.read_text().count(" ready.")
-        deadline = time.monotonic() + WORKER_START_TIMEOUT
-        while log_path.read_text().count(" ready.") <= start:
-            if self.proc.poll() is not None:
-                raise RuntimeError("Celery worker exited:\n" + log_path.read_text())
-            if time.monotonic() > deadline:
-                raise RuntimeError("Celery worker did not start:\n" + log_path.read_text())
-            time.sleep(0.2)
-
-    def poll(self):
-        return self.proc.poll()
-
-    def kill(self) -> None:
-        """SIGKILL: no cleanup, no acknowledgement, exactly like a lost machine."""
-        self.proc.kill()
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-
-
 @pytest.fixture
 def start_worker(transactional_db, mail_dir, worker_media, tmp_path):
-    """``start_worker(beat=False, **env)``: start a real worker on the test database (the
-    one pytest-django created, e.g. test_kapstone) and Redis, e-mail written to
-    ``mail_dir``; extra ``env`` overrides settings (broker URL, job timings). Every worker
-    started is stopped at the end of the test."""
+    """``start_worker(beat=False, **env)``: start a real worker (see ``app_env``); extra
+    ``env`` overrides settings (broker URL, job timings). Every worker started is stopped
+    at the end of the test."""
     from config.celery import app
 
-    assert settings.DATABASES["default"]["NAME"].startswith("test_"), settings.DATABASES["default"]
     app.control.purge()
     workers: list[Worker] = []
 
     def start(*, beat: bool = False, **overrides) -> Worker:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.base",
-            "DATABASE_URL": _database_url(),
-            "CONN_MAX_AGE": "0",  # no connection left open to the test database
-            "REDIS_URL": settings.REDIS_URL,
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(mail_dir),
-            "MEDIA_ROOT": str(worker_media),
-            "CREDENTIAL_SIGNING_KEY": settings.CREDENTIAL_SIGNING_KEY,
-            "CREDENTIAL_ISSUER_HOST": settings.CREDENTIAL_ISSUER_HOST,
-            "SITE_URL": settings.SITE_URL,
-            **{key: str(value) for key, value in overrides.items()},
-        }
-        env.pop("EMAIL_URL", None)
-        worker = Worker(env, tmp_path / "worker.log", beat=beat,
-                        name=f"integration-{os.getpid()}-{len(workers)}")
+        worker = Worker(app_env(mail_dir, worker_media, **overrides), tmp_path / "worker.log",
+                        beat=beat, name=f"integration-{os.getpid()}-{len(workers)}")
         workers.append(worker)
         return worker
 

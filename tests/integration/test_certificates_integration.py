@@ -6,13 +6,10 @@ import pytest
 
 from certificates.models import Certificate
 
-from test_postgres_races import race  # same folder (pytest's rootdir imports)
+from support import delivered  # same folder (pytest's rootdir imports)
+from test_postgres_races import race
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def delivered(mail_dir) -> list[str]:
-    return [p.read_text(errors="replace") for p in sorted(mail_dir.glob("*.log"))]
 
 
 def test_twenty_parallel_issue_attempts_give_one_certificate_and_one_email(

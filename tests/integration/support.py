@@ -1,0 +1,104 @@
+"""What the integration tests share besides fixtures: real processes started on the
+test database, and waiting for them."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKER_START_TIMEOUT = 60
+
+
+def wait_until(predicate, *, timeout: float = 30, interval: float = 0.2, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"{what}: not within {timeout}s")
+
+
+def delivered(mail_dir: Path) -> list[str]:
+    return [p.read_text(errors="replace") for p in sorted(mail_dir.glob("*.log"))]
+
+
+def database_url() -> str:
+    from urllib.parse import quote
+
+    db = settings.DATABASES["default"]
+    auth = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Worker:
+    """A real ``celery worker`` process (solo pool: the process that runs a task is the
+    one a test may kill)."""
+
+    def __init__(self, env: dict, log_path: Path, *, beat: bool, name: str):
+        self.log_path = log_path
+        self._log = open(log_path, "a")
+        command = [str(Path(sys.executable).with_name("celery")), "-A", "config", "worker",
+                   "--pool=solo", "-l", "info", "--without-gossip", "--without-mingle",
+                   "--without-heartbeat", "-n", f"{name}@%h"]
+        if beat:
+            command += ["-B", "-s", str(log_path.with_suffix(".beat"))]
+        self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.pid = self.proc.pid
+        start = log_path.read_text().count(" ready.")
+        deadline = time.monotonic() + WORKER_START_TIMEOUT
+        while log_path.read_text().count(" ready.") <= start:
+            if self.proc.poll() is not None:
+                raise RuntimeError("Celery worker exited:\n" + log_path.read_text())
+            if time.monotonic() > deadline:
+                raise RuntimeError("Celery worker did not start:\n" + log_path.read_text())
+            time.sleep(0.2)
+
+    def poll(self):
+        return self.proc.poll()
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no acknowledgement, exactly like a lost machine."""
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+def app_env(mail_dir: Path, media: Path, **overrides) -> dict[str, str]:
+    """The environment of an app process (a worker, a gunicorn) started by a test: the
+    test database pytest-django created (e.g. test_kapstone), this run's Redis, e-mail
+    written to ``mail_dir``, files in ``media``; ``overrides`` replace any setting."""
+    assert settings.DATABASES["default"]["NAME"].startswith("test_"), settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DATABASE_URL": database_url(),
+        "CONN_MAX_AGE": "0",  # no connection left open to the test database
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "MEDIA_ROOT": str(media),
+        "CREDENTIAL_SIGNING_KEY": settings.CREDENTIAL_SIGNING_KEY,
+        "CREDENTIAL_ISSUER_HOST": settings.CREDENTIAL_ISSUER_HOST,
+        "SITE_URL": settings.SITE_URL,
+        **{key: str(value) for key, value in overrides.items()},
+    }
+    env.pop("EMAIL_URL", None)
+    return env
