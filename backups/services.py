@@ -37,10 +37,10 @@ MEDIA_DIR = "media"
 FORMAT = 1
 _CHUNK = 1024 * 1024
 
-__all__ = ["BackupError", "RestoreReport", "backup_create", "backup_restore", "read_manifest"]
+__all__ = ["BackupError", "RestoreReport", "backup_create", "backup_restore", "file_columns", "read_manifest"]
 
 
-def _file_columns() -> list[tuple[str, str]]:
+def file_columns() -> list[tuple[str, str]]:
     """(table, column) of every FileField/ImageField: evidence, certificate PDFs, hours
     exports, Wagtail images, renditions and documents."""
     columns = set()
@@ -113,14 +113,16 @@ def backup_create(*, directory: Path, database: str = "default") -> dict:
     vendor = _vendor(database)
     if directory.exists() and any(directory.iterdir()):
         raise BackupError(f"{directory} is not empty; back up into a new directory.")
+    media_root = Path(settings.MEDIA_ROOT).resolve()
+    if directory.resolve().is_relative_to(media_root):
+        raise BackupError(f"{directory} is inside MEDIA_ROOT ({media_root}); back up somewhere else.")
     directory.mkdir(parents=True, exist_ok=True)
     created_at, started = _utc_now(), time.monotonic()
 
     dump_path = directory / DUMP_FILES[vendor]
-    snapshot = BACKUP[vendor](database, dump_path, _file_columns())
+    snapshot = BACKUP[vendor](database, dump_path, file_columns())
     database_seconds = time.monotonic() - started
 
-    media_root = Path(settings.MEDIA_ROOT)
     files = []
     for name in _stored_files(media_root):
         try:

@@ -91,18 +91,39 @@ def test_restore_refuses_a_backup_whose_files_do_not_match_the_manifest(evidence
     backup = tmp_path / "backup"
     call_command("backup", str(backup))
     (backup / "media" / evidence.file.name).write_text("tampered")
+    events_before = AuditEvent.objects.count()
 
-    restored_db = tmp_path / "restored.sqlite3"
-    result = _restore_in_subprocess(backup, restored_db, tmp_path / "restored-media")
+    # The backup is checked before the target is even looked at, forced or not.
+    with pytest.raises(CommandError, match=r"1 stored file\(s\) in the backup are missing or do not "
+                                           r"match the manifest, e.g. evidence/"):
+        call_command("restore", str(backup), "--force")
+    assert AuditEvent.objects.count() == events_before
+    assert EvidenceItem.objects.get().file.read() == b"Notes on a supervised session.\n"
+
+
+def test_restore_refuses_a_media_root_that_already_holds_files(evidence, tmp_path):
+    backup = tmp_path / "backup"
+    call_command("backup", str(backup))
+    restored_db, restored_media = tmp_path / "restored.sqlite3", tmp_path / "restored-media"
+    (restored_media / "evidence").mkdir(parents=True)
+    (restored_media / "evidence" / "someone-elses.txt").write_text("keep me")
+
+    result = _restore_in_subprocess(backup, restored_db, restored_media)
     assert result.returncode != 0
-    assert "1 stored file(s) in the backup are missing or do not match the manifest" in result.stderr
-    assert not restored_db.exists() or not sqlite3.connect(restored_db).execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-    assert not (tmp_path / "restored-media").exists()
+    assert "already holds 1 file(s). Restore into an empty MEDIA_ROOT, or pass --force" in result.stderr
+    assert [p.name for p in restored_media.rglob("*") if p.is_file()] == ["someone-elses.txt"]
+    assert not sqlite3.connect(restored_db).execute("SELECT name FROM sqlite_master").fetchall()
 
 
-def test_backup_refuses_a_directory_that_is_not_empty(world, tmp_path):
-    (tmp_path / "backup").mkdir()
-    (tmp_path / "backup" / "old-manifest.json").write_text("{}")
-    with pytest.raises(CommandError, match="is not empty; back up into a new directory"):
-        call_command("backup", str(tmp_path / "backup"))
+@pytest.mark.parametrize("where, message", [
+    ("used", "is not empty; back up into a new directory"),
+    ("media", "is inside MEDIA_ROOT"),
+])
+def test_backup_refuses_a_used_directory_or_one_inside_media_root(world, media, tmp_path, where, message):
+    directory = tmp_path / "backup" if where == "used" else media / "backup"
+    directory.mkdir(parents=True)
+    if where == "used":
+        (directory / "manifest.json").write_text("{}")
+    with pytest.raises(CommandError, match=message):
+        call_command("backup", str(directory))
+    assert [p.name for p in directory.iterdir()] == (["manifest.json"] if where == "used" else [])

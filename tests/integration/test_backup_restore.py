@@ -29,7 +29,7 @@ from accounts.factories import UserFactory
 from audit.models import AuditEvent
 from audit.services import audit_record
 from backups import engines
-from backups.services import _file_columns
+from backups.services import file_columns
 from certificates.models import Certificate
 from competencies.models import EvidenceItem
 from consultation.models import ConsultationSession
@@ -206,7 +206,7 @@ def _row_counts() -> dict[str, int]:
 def _stored_names() -> set[str]:
     names = set()
     with connection.cursor() as cursor:
-        for table, column in _file_columns():
+        for table, column in file_columns():
             cursor.execute(f'SELECT "{column}" FROM "{table}" WHERE "{column}" <> %s', [""])
             names.update(name for (name,) in cursor.fetchall())
     return names
