@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/kapstone
 REDIS ?= redis://127.0.0.1:6379/0
 
-.PHONY: demo install migrate test test-integration test-e2e test-all check-deploy bench clean
+.PHONY: demo install migrate test test-integration test-e2e test-all check-deploy bench backup restore clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,15 @@ check-deploy: install
 	NOTES_ENCRYPTION_KEYS=$$($(PY) -c "from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())") \
 	CREDENTIAL_SIGNING_KEY=$$($(PY) -c "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey as K;from certificates.credentials.multibase import secret_multikey as m;print(m(K.generate().private_bytes_raw()))") \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+## make backup [BACKUP_DIR=…]: the database (one consistent snapshot) and MEDIA_ROOT,
+## safe while the site is writing; make restore BACKUP_DIR=… into an empty database
+BACKUP_DIR ?= var/backups/$(shell date -u +%Y%m%dT%H%M%SZ)
+backup: install
+	$(PY) manage.py backup $(BACKUP_DIR)
+
+restore: install
+	$(PY) manage.py restore $(BACKUP_DIR)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media static

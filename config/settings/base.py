@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "consultation",
     "certificates",
     "jobs",
+    "backups",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
