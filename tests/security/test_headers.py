@@ -300,3 +300,60 @@ def test_the_template_check_catches_what_the_policy_would_block(html, problem):
 )
 def test_the_template_check_lets_through_what_the_policy_allows(html):
     assert inline_code(html) == []
+
+
+PRODUCTION_PROBE = (
+    "import json, django; from django.conf import settings as s; django.setup();"
+    "print(json.dumps({k: getattr(s, k) for k in ("
+    "'SESSION_COOKIE_NAME', 'SESSION_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY',"
+    " 'CSRF_COOKIE_NAME', 'CSRF_COOKIE_SECURE', 'CSRF_COOKIE_HTTPONLY', 'SECURE_HSTS_SECONDS',"
+    " 'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SECURE_HSTS_PRELOAD', 'SECURE_SSL_REDIRECT',"
+    " 'X_FRAME_OPTIONS', 'SECURE_CROSS_ORIGIN_OPENER_POLICY', 'MIDDLEWARE')}))"
+)
+
+
+def test_production_settings_send_cookies_only_over_https_and_keep_them_from_scripts():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "SECURE_"))}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "config.settings.base", "DEBUG": "False",
+        "SECRET_KEY": "production-grade-secret-key-for-a-settings-test-" + "z" * 20,
+        "ALLOWED_HOSTS": "kapstone.example",
+        "NOTES_ENCRYPTION_KEYS": "HuN92qUeGDFNgbILEvt97LXEFeCOjJRd1aagDcJHefY=",
+        "CREDENTIAL_SIGNING_KEY": "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq",
+    })
+    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-c", PRODUCTION_PROBE], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    s = json.loads(result.stdout.strip().splitlines()[-1])
+    assert s["SESSION_COOKIE_NAME"].startswith("__Host-") and s["CSRF_COOKIE_NAME"].startswith("__Host-")
+    assert s["SESSION_COOKIE_SECURE"] and s["SESSION_COOKIE_HTTPONLY"]
+    assert s["CSRF_COOKIE_SECURE"] and s["CSRF_COOKIE_HTTPONLY"]
+    assert s["SECURE_HSTS_SECONDS"] >= ONE_YEAR
+    assert s["SECURE_HSTS_INCLUDE_SUBDOMAINS"] and s["SECURE_HSTS_PRELOAD"] and s["SECURE_SSL_REDIRECT"]
+    assert s["X_FRAME_OPTIONS"] == "DENY" and s["SECURE_CROSS_ORIGIN_OPENER_POLICY"] == "same-origin"
+    assert "config.security.SecurityHeadersMiddleware" in s["MIDDLEWARE"]
+
+
+def test_cookies_set_over_https_are_secure_and_http_only(settings):
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    client = Client()
+    response = client.get("/accounts/login/", secure=True)
+    assert response.status_code == 200
+    csrf = response.cookies[settings.CSRF_COOKIE_NAME]
+    assert csrf["secure"] and csrf["httponly"] and csrf["samesite"] == "Lax"
+    from accounts.factories import UserFactory
+
+    UserFactory(email="cookie@kapstone.test", password="a-long-password-1")
+    response = client.post(
+        "/accounts/login/", {"login": "cookie@kapstone.test", "password": "a-long-password-1"},
+        secure=True,
+    )
+    session = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert session.value and session["secure"] and session["httponly"] and session["samesite"] == "Lax"
