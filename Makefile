@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/kapstone
 REDIS ?= redis://127.0.0.1:6379/0
 
-.PHONY: demo install migrate test test-integration test-e2e test-all check-deploy bench clean
+.PHONY: demo install migrate test test-integration test-e2e test-all check-deploy bandit sbom bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,5 +53,18 @@ check-deploy: install
 	CREDENTIAL_SIGNING_KEY=$$($(PY) -c "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey as K;from certificates.credentials.multibase import secret_multikey as m;print(m(K.generate().private_bytes_raw()))") \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
+## Static analysis of the project's own code (not .venv, not tests; see [tool.bandit]):
+## a medium or high finding fails unless explained in place (`# nosec BXXX - reason`).
+## make test runs the same check (tests/security/test_static_analysis.py).
+bandit: install
+	$(PY) -m bandit -c pyproject.toml -r . --severity-level medium
+
+## Software bill of materials (CycloneDX JSON) of the installed environment, made
+## offline from the installed packages' metadata.
+sbom: install
+	$(PY) -m cyclonedx_py environment --pyproject pyproject.toml --mc-type application \
+	--output-reproducible --of JSON -o sbom.cdx.json
+	@$(PY) -c "import json;print(len(json.load(open('sbom.cdx.json'))['components']), 'components in sbom.cdx.json')"
+
 clean:
-	rm -rf $(VENV) db.sqlite3 media static
+	rm -rf $(VENV) db.sqlite3 media static sbom.cdx.json
