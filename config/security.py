@@ -8,8 +8,8 @@ renders some inline scripts and styles of its own, and frames its own previews: 
 the looser ``CSP_ADMIN`` policy.
 
 Both policies are settings (``CSP_SITE``, ``CSP_ADMIN``, ``CSP_ADMIN_PATHS``,
-``PERMISSIONS_POLICY``) so that a deployment adds a host in one place. A view that sets
-its own header keeps it.
+``PERMISSIONS_POLICY``) so that a deployment adds a host in one place. A view outside
+the admin that sets its own header keeps it.
 """
 
 from collections.abc import Callable, Mapping
@@ -40,9 +40,12 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        in_admin = request.path_info.startswith(self.admin_paths)
-        response.headers.setdefault(
-            "Content-Security-Policy", self.admin_csp if in_admin else self.site_csp
-        )
+        if request.path_info.startswith(self.admin_paths):
+            # Always the admin's: a page previewed in the admin is rendered through the
+            # middleware a second time as its public URL, and would come back with the
+            # site's frame-ancestors 'none', refusing the admin's own preview frame.
+            response.headers["Content-Security-Policy"] = self.admin_csp
+        else:
+            response.headers.setdefault("Content-Security-Policy", self.site_csp)
         response.headers.setdefault("Permissions-Policy", self.permissions)
         return response

@@ -313,7 +313,7 @@ CSP_ADMIN = {
     "default-src": ("'self'",),
     "script-src": ("'self'", "'unsafe-inline'"),
     "style-src": ("'self'", "'unsafe-inline'"),
-    "img-src": ("'self'", "data:", "blob:", "https://www.gravatar.com"),
+    "img-src": ("'self'", "data:", "blob:"),
     "font-src": ("'self'", "data:"),
     "connect-src": ("'self'", "https://releases.wagtail.io"),
     "media-src": ("'self'",),
@@ -369,6 +369,8 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "pptx", "txt", "csv", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAIL_USER_CUSTOM_FIELDS = ["full_name"]
+# No avatars fetched from Gravatar: that would send a hash of each editor's e-mail away.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 LOGGING = {
     "version": 1,
