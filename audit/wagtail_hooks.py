@@ -13,7 +13,9 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
     this a superuser's listing offered an "add" button whose URL does not exist."""
 
     def user_has_permission(self, user, action):
-        return action not in {"add", "change", "delete"} and super().user_has_permission(user, action)
+        if action in {"add", "change", "delete"}:
+            return False
+        return super().user_has_permission(user, action)
 
 
 register_permission_policy(AuditEvent, ReadOnlyPermissionPolicy(AuditEvent))

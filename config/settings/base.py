@@ -295,7 +295,9 @@ CSP_SITE = {
     "script-src": ("'self'",),
     # allauth's e-mail change page hides its resend form with style="display: none";
     # that one attribute is allowed by its hash, no other inline style is.
-    "style-src": ("'self'", "'unsafe-hashes'", "'sha256-ZdHxw9eWtnxUb3mk6tBS+gIiVUPE3pGM470keHPDFlE='"),
+    "style-src": (
+        "'self'", "'unsafe-hashes'", "'sha256-ZdHxw9eWtnxUb3mk6tBS+gIiVUPE3pGM470keHPDFlE='"
+    ),
     "img-src": ("'self'", "data:"),  # data: for the certificate's QR code
     "font-src": ("'self'",),
     "connect-src": ("'self'",),

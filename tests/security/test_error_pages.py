@@ -56,7 +56,9 @@ def _leaks(body: str, secret_key: str) -> list[str]:
         ("/no-such-page/", 404, "Page not found"),
     ],
 )
-def test_errors_show_a_friendly_page_and_nothing_internal(production, settings, url, status, heading):
+def test_errors_show_a_friendly_page_and_nothing_internal(
+    production, settings, url, status, heading
+):
     response = production.get(url)
     body = response.content.decode()
     assert response.status_code == status
