@@ -2,8 +2,23 @@
 
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from .models import AuditEvent
+
+
+class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+    """Nobody, superusers included, may add, change or delete events here: without
+    this a superuser's listing offered an "add" button whose URL does not exist."""
+
+    def user_has_permission(self, user, action):
+        if action in {"add", "change", "delete"}:
+            return False
+        return super().user_has_permission(user, action)
+
+
+register_permission_policy(AuditEvent, ReadOnlyPermissionPolicy(AuditEvent))
 
 
 class AuditEventViewSet(ModelViewSet):

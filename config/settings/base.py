@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -264,21 +265,76 @@ CERTIFICATE_SERIAL_PREFIX = env("CERTIFICATE_SERIAL_PREFIX", default="KAP")
 # --- Security -------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Nothing reads the CSRF token from the cookie: forms carry it, the Wagtail admin's
+# scripts get it from the page.
 CSRF_COOKIE_HTTPONLY = True
-X_FRAME_OPTIONS = "DENY"
+X_FRAME_OPTIONS = "DENY"  # the Wagtail admin's preview views allow SAMEORIGIN themselves
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # __Host- cookies are only accepted over HTTPS, for this exact host, path /: no
+    # subdomain or plain-HTTP page can plant or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # /healthz answers load balancers over plain HTTP inside the private network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content Security Policy (config/security.py). The site's pages run no inline script
+# or style (tests/security/test_headers.py walks every page and template to keep it so).
+_VIDEO_PLAYERS = ("https://www.youtube-nocookie.com", "https://player.vimeo.com")  # cms/blocks.py
+CSP_SITE = {
+    "default-src": ("'self'",),
+    "script-src": ("'self'",),
+    # allauth's e-mail change page hides its resend form with style="display: none";
+    # that one attribute is allowed by its hash, no other inline style is.
+    "style-src": (
+        "'self'", "'unsafe-hashes'", "'sha256-ZdHxw9eWtnxUb3mk6tBS+gIiVUPE3pGM470keHPDFlE='"
+    ),
+    "img-src": ("'self'", "data:"),  # data: for the certificate's QR code
+    "font-src": ("'self'",),
+    "connect-src": ("'self'",),
+    "media-src": ("'self'",),
+    "frame-src": _VIDEO_PLAYERS,
+    "object-src": ("'none'",),
+    "base-uri": ("'none'",),
+    "form-action": ("'self'",),
+    "frame-ancestors": ("'none'",),
+}
+# The Wagtail admin still renders inline scripts and styles (widgets, modal responses)
+# and frames its own previews; it is reached only by signed-in editors with MFA.
+CSP_ADMIN_PATHS = ("/admin/",)
+CSP_ADMIN = {
+    "default-src": ("'self'",),
+    "script-src": ("'self'", "'unsafe-inline'"),
+    "style-src": ("'self'", "'unsafe-inline'"),
+    "img-src": ("'self'", "data:", "blob:"),
+    "font-src": ("'self'", "data:"),
+    "connect-src": ("'self'", "https://releases.wagtail.io"),
+    "media-src": ("'self'",),
+    "frame-src": ("'self'", *_VIDEO_PLAYERS),
+    "object-src": ("'none'",),
+    "base-uri": ("'self'",),
+    "form-action": ("'self'",),
+    "frame-ancestors": ("'self'",),
+}
+# Powerful browser features nobody here needs are off; WebAuthn (security keys) stays on.
+PERMISSIONS_POLICY = {
+    **{feature: () for feature in (
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "midi", "payment", "usb",
+    )},
+    "publickey-credentials-create": ("self",),
+    "publickey-credentials-get": ("self",),
+}
 
 # --- i18n, static, media ----------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -316,6 +372,8 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "pptx", "txt", "csv", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAIL_USER_CUSTOM_FIELDS = ["full_name"]
+# No avatars fetched from Gravatar: that would send a hash of each editor's e-mail away.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 LOGGING = {
     "version": 1,
