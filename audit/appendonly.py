@@ -57,12 +57,17 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
+    def refuse_unless_insert(self, args=(), kwargs=None) -> None:
+        """Raise unless saving would insert a new row (and overwrite nothing)."""
+        kwargs = kwargs or {}
+        if not self._state.adding or args or kwargs.get("force_update") or kwargs.get("update_fields") is not None:
+            raise _refuse(self, "updated")
+        # A new instance given the id of a stored row must not overwrite it.
+        if self.pk is not None and type(self)._base_manager.filter(pk=self.pk).exists():
+            raise _refuse(self, "updated")
+
     def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise _refuse(self, "updated")
-        if args or kwargs.get("force_update") or kwargs.get("update_fields") is not None:
-            raise _refuse(self, "updated")
-        # A new instance given the id of a stored row must not overwrite it: insert only.
+        self.refuse_unless_insert(args, kwargs)
         kwargs["force_insert"] = True
         super().save(**kwargs)
 

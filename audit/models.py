@@ -55,6 +55,10 @@ class AuditEvent(AppendOnlyModel):
 
     objects = AuditEventQuerySet.as_manager()
 
+    # Wagtail would otherwise index every new event's references after each insert
+    # (four more queries per event); nothing links to events through Wagtail.
+    wagtail_reference_index_ignore = True
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
@@ -74,8 +78,8 @@ class AuditEvent(AppendOnlyModel):
         never both link to the same head. SQLite allows one writer at a time anyway.
         Cost: one query to read the head (plus one for the lock on PostgreSQL).
         """
-        if not self._state.adding:
-            return super().save(*args, **kwargs)  # refused by AppendOnlyModel
+        # Refuse before the transaction below, so a refusal leaves the caller's intact.
+        self.refuse_unless_insert(args, kwargs)
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         connection = connections[using]
         with transaction.atomic(using=using, savepoint=False):
@@ -96,4 +100,4 @@ class AuditEvent(AppendOnlyModel):
             self.hash = chain.event_hash(
                 {name: getattr(self, name) for name in chain.HASHED_FIELDS}, self.prev_hash
             )
-            super().save(*args, **kwargs)
+            super().save(**kwargs)

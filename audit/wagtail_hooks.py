@@ -13,6 +13,7 @@ class AuditEventViewSet(ModelViewSet):
     menu_label = "Audit trail"
     menu_order = 900
     add_to_admin_menu = True
+    add_to_reference_index = False
     inspect_view_enabled = True
     copy_view_enabled = False
     list_display = ["occurred_at", "actor_email", "verb", "target_repr", "ip_address"]
