@@ -14,6 +14,14 @@ __all__ = ["AppendOnlyError", "AuditEvent", "AuditEventQuerySet"]
 CHAIN_LOCK_KEY = zlib.crc32(b"kapstone.audit.chain")
 
 
+def lock_chain(connection) -> None:
+    """Hold the chain until the current transaction ends (PostgreSQL; SQLite already
+    allows one writer at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+
+
 class AuditEventQuerySet(AppendOnlyQuerySet):
     def for_target(self, obj) -> "AuditEventQuerySet":
         """Events about one record, newest first."""
@@ -83,9 +91,7 @@ class AuditEvent(AppendOnlyModel):
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         connection = connections[using]
         with transaction.atomic(using=using, savepoint=False):
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+            lock_chain(connection)
             # Under the lock, so the head is the newest committed event (or our own).
             head = (
                 type(self)._default_manager.using(using)

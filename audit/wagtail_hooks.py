@@ -22,7 +22,7 @@ class AuditEventViewSet(ModelViewSet):
     form_fields = []  # never edited
     ordering = ["-occurred_at", "-id"]
     inspect_view_fields = ["occurred_at", "actor_email", "verb", "target_type", "target_id",
-                           "target_repr", "ip_address", "details"]
+                           "target_repr", "ip_address", "details", "prev_hash", "hash"]
 
     def get_urlpatterns(self):
         # Read-only: only the listing and the inspect page exist.

@@ -173,6 +173,7 @@ def test_neither_admin_offers_a_way_to_change_an_event(trail, world, client):
     client.force_login(world.admin)
     inspect = client.get(reverse("audit_auditevent:inspect", args=[event.pk]))
     assert inspect.status_code == 200 and "thing.0" in inspect.content.decode()
+    assert event.hash in inspect.content.decode()
     for path in (f"/admin/audit_auditevent/edit/{event.pk}/", f"/admin/audit_auditevent/delete/{event.pk}/"):
         assert client.post(path, {"verb": "x"}).status_code == 404
     # Django's admin does not register events at all, even for a superuser.

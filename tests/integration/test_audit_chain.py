@@ -74,3 +74,26 @@ def test_an_edit_made_with_the_trigger_switched_off_is_still_found():
             cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_auditevent_append_only")
     with pytest.raises(CommandError, match=f"event #{events[1].pk} .*edited"):
         _verify()
+
+
+def test_without_the_lock_a_racing_writer_is_refused_rather_than_forking_the_chain(monkeypatch):
+    """The unique prev_hash is the second line: two writers that read the same head
+    cannot both link to it."""
+    import time
+
+    from audit import models
+
+    real_save = models.AppendOnlyModel.save
+
+    def slow_insert(self, *args, **kwargs):
+        time.sleep(0.05)  # widen the gap between reading the head and inserting
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(models, "lock_chain", lambda connection: None)
+    monkeypatch.setattr(models.AppendOnlyModel, "save", slow_insert)
+    audit_record(verb="before")
+    outcomes = race(*[(lambda n=n: _write(n)) for n in range(WRITERS)])
+    kinds = [kind for kind, _ in outcomes]
+    assert "error" in kinds and all("prev_hash" in str(detail) for kind, detail in outcomes if kind == "error")
+    assert AuditEvent.objects.count() == 1 + kinds.count("ok")
+    assert _verify().startswith(f"OK: {1 + kinds.count('ok')} events verified")
