@@ -18,7 +18,8 @@ class AppendOnlyError(Exception):
 
 
 def _refuse(model, what: str) -> AppendOnlyError:
-    return AppendOnlyError(f"{model._meta.verbose_name_plural} are append-only; they cannot be {what}.")
+    name = model._meta.verbose_name_plural
+    return AppendOnlyError(f"{name} are append-only; they cannot be {what}.")
 
 
 _READ_ONLY_SQL = re.compile(r"\s*select\b[^;]*;?\s*\Z", re.IGNORECASE | re.DOTALL)
@@ -60,7 +61,8 @@ class AppendOnlyModel(models.Model):
     def refuse_unless_insert(self, args=(), kwargs=None) -> None:
         """Raise unless saving would insert a new row (and overwrite nothing)."""
         kwargs = kwargs or {}
-        if not self._state.adding or args or kwargs.get("force_update") or kwargs.get("update_fields") is not None:
+        updating = kwargs.get("force_update") or kwargs.get("update_fields") is not None
+        if not self._state.adding or args or updating:
             raise _refuse(self, "updated")
         # A new instance given the id of a stored row must not overwrite it.
         if self.pk is not None and type(self)._base_manager.filter(pk=self.pk).exists():

@@ -29,7 +29,9 @@ class AuditEventQuerySet(AppendOnlyQuerySet):
 
     def bulk_create(self, objs, *args, **kwargs):
         # Each event links to the one before it, so events are appended one at a time.
-        raise AppendOnlyError("audit events are appended one at a time (audit.services.audit_record).")
+        raise AppendOnlyError(
+            "audit events are appended one at a time (audit.services.audit_record)."
+        )
 
 
 class AuditEvent(AppendOnlyModel):

@@ -20,7 +20,10 @@ def _audited(permission_denied):
         audit_record(
             verb="access.refused",
             request=request,
-            details={"path": request.path[:200], "method": request.method, "policy": "wagtail-permissions"},
+            details={
+                "path": request.path[:200], "method": request.method,
+                "policy": "wagtail-permissions",
+            },
         )
         return permission_denied(request, *args, **kwargs)
 
