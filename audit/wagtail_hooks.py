@@ -28,6 +28,7 @@ class AuditEventViewSet(ModelViewSet):
     menu_label = "Audit trail"
     menu_order = 900
     add_to_admin_menu = True
+    add_to_reference_index = False
     inspect_view_enabled = True
     copy_view_enabled = False
     list_display = ["occurred_at", "actor_email", "verb", "target_repr", "ip_address"]
@@ -36,7 +37,7 @@ class AuditEventViewSet(ModelViewSet):
     form_fields = []  # never edited
     ordering = ["-occurred_at", "-id"]
     inspect_view_fields = ["occurred_at", "actor_email", "verb", "target_type", "target_id",
-                           "target_repr", "ip_address", "details"]
+                           "target_repr", "ip_address", "details", "prev_hash", "hash"]
 
     def get_urlpatterns(self):
         # Read-only: only the listing and the inspect page exist.

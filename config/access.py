@@ -67,6 +67,10 @@ def _refuse(request, policy: Policy):
     from audit.services import audit_record
 
     if not request.user.is_authenticated:
+        # Not audited: a visitor who is not signed in is sent to sign in, which is how
+        # every expired session and bookmarked link looks. There is no actor to name,
+        # and anonymous probing is bounded by the login rate limit and failure-burst
+        # events instead. Signed-in users refused below write exactly one event.
         return redirect_to_login(request.get_full_path())
     audit_record(
         verb="access.refused",
