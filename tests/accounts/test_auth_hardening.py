@@ -132,6 +132,26 @@ def test_a_good_sign_in_does_not_reset_the_count():
     assert LOCKED in attempt(Client(), user.email, PASSWORD, REMOTE_ADDR="192.0.2.1").content.decode()
 
 
+def test_wrong_passwords_when_confirming_identity_count_toward_the_same_lock(client):
+    user = UserFactory(roles=["Trainee"])
+    sign_in(client, user)
+    for _ in range(5):
+        client.post(reverse("account_reauthenticate"), {"password": "wrong-password"})
+    response = client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    assert LOCKED in response.content.decode()
+    assert LOCKED in attempt(Client(), user.email, PASSWORD, REMOTE_ADDR="192.0.2.1").content.decode()
+
+
+def test_resetting_the_password_lifts_the_lock(client, django_capture_on_commit_callbacks):
+    """Whoever can read the mailbox could reset the password anyway."""
+    user = UserFactory(roles=["Trainee"])
+    for i in range(6):
+        attempt(Client(), user.email, "wrong-password", REMOTE_ADDR=f"198.51.100.{i + 1}")
+    assert LOCKED in attempt(Client(), user.email, PASSWORD, REMOTE_ADDR="192.0.2.1").content.decode()
+    _reset_password(client, django_capture_on_commit_callbacks, user.email)
+    assert attempt(Client(), user.email, "a-fresh-pass-phrase", REMOTE_ADDR="192.0.2.1").status_code == 302
+
+
 def test_wrong_authenticator_codes_lock_the_second_step_too():
     user = with_totp(UserFactory(roles=["Trainer"]))
     client = Client()
@@ -256,6 +276,19 @@ def test_password_reset_does_not_get_past_the_second_factor(
     assert not signed_in(elsewhere)
 
 
+def test_a_password_reset_link_works_once(client, django_capture_on_commit_callbacks):
+    user = UserFactory(roles=["Trainee"])
+    _reset_password(client, django_capture_on_commit_callbacks, user.email)
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[-2].body).group(1)
+    again = Client()
+    response = again.get(link, follow=True)
+    assert "The password reset link was invalid" in response.content.decode()
+    again.post(response.redirect_chain[-1][0] if response.redirect_chain else link,
+               {"password1": "attacker-pass-phrase", "password2": "attacker-pass-phrase"})
+    user.refresh_from_db()
+    assert user.check_password("a-fresh-pass-phrase")
+
+
 # --- The same answer for known and unknown addresses -----------------------------------
 
 
@@ -295,20 +328,23 @@ def test_sign_up_answers_the_same_for_a_taken_and_a_free_address(
 ):
     settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
     UserFactory(email="taken@kapstone.test")
+    UserFactory(email="taken2@kapstone.test")
     answers = {}
-    for email in ("taken@kapstone.test", "free@kapstone.test"):
+    for email in ("taken@kapstone.test", "Taken2@Kapstone.TEST", "free@kapstone.test"):
         with django_capture_on_commit_callbacks(execute=True):
             answers[email] = _answer(
                 Client(), reverse("account_signup"),
                 {"email": email, "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
             )
     assert answers["taken@kapstone.test"] == answers["free@kapstone.test"]
+    assert answers["Taken2@Kapstone.TEST"] == answers["free@kapstone.test"]
     assert answers["free@kapstone.test"]["status"] == 302
     assert answers["free@kapstone.test"]["passwords_hashed"] >= 1
-    assert User.objects.filter(email="taken@kapstone.test").count() == 1
+    assert User.objects.filter(email__iexact="taken2@kapstone.test").count() == 1
     # What differs is in the mailbox, which only its owner reads.
     by_recipient = {m.to[0]: m.body for m in mail.outbox}
     assert "already" in by_recipient["taken@kapstone.test"]
+    assert "already" in by_recipient["taken2@kapstone.test"]
     assert "/accounts/confirm-email/" in by_recipient["free@kapstone.test"]
 
 
