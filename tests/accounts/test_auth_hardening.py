@@ -473,6 +473,14 @@ def _recovery_regenerate(client):
     return client.post(reverse("mfa_generate_recovery_codes"))
 
 
+def _recovery_view(client):
+    return client.get(reverse("mfa_view_recovery_codes"))
+
+
+def _recovery_download(client):
+    return client.get(reverse("mfa_download_recovery_codes"))
+
+
 def _webauthn_add(client):
     return client.get(reverse("mfa_add_webauthn"))
 
@@ -489,16 +497,19 @@ def _account_state(user):
 @pytest.mark.parametrize(
     "has_totp, prepare, change, changes_state",
     [
-        (False, None, _email_add, True),  # allauth refuses new addresses once MFA is on
-        (False, _second_address, _email_primary, True),
-        (True, _second_address, _email_primary, True),
-        (True, _second_address, _email_remove, True),
-        (False, None, _totp_add, False),  # the page that shows the new secret
-        (True, None, _totp_remove, True),
-        (True, recovery_codes, _recovery_regenerate, True),
-        (True, None, _webauthn_add, False),
+        # allauth refuses new addresses outright once MFA is on
+        pytest.param(False, None, _email_add, True, id="add-email"),
+        pytest.param(False, _second_address, _email_primary, True, id="change-primary-email"),
+        pytest.param(True, _second_address, _email_primary, True, id="change-primary-email-with-mfa"),
+        pytest.param(True, _second_address, _email_remove, True, id="remove-email"),
+        pytest.param(False, None, _totp_add, False, id="add-totp"),  # the page showing the secret
+        pytest.param(True, None, _totp_remove, True, id="remove-totp"),
+        pytest.param(True, recovery_codes, _recovery_regenerate, True, id="regenerate-recovery-codes"),
+        pytest.param(True, None, _webauthn_add, False, id="add-security-key"),
+        # Reading the codes records that they were seen.
+        pytest.param(True, recovery_codes, _recovery_view, True, id="view-recovery-codes"),
+        pytest.param(True, recovery_codes, _recovery_download, True, id="download-recovery-codes"),
     ],
-    ids=lambda v: getattr(v, "__name__", None),
 )
 def test_changing_email_or_second_factor_asks_to_confirm_who_you_are(
     client, monkeypatch, has_totp, prepare, change, changes_state
