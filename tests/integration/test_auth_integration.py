@@ -14,7 +14,11 @@ from django.test import Client
 from accounts.factories import PASSWORD, UserFactory, with_totp
 from audit.models import AuditEvent
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+HOME = "redirect /home/"
 
 LOGIN = "/accounts/login/"
 MFA = "/accounts/2fa/authenticate/"
@@ -53,7 +57,8 @@ class Browser:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
         if method == "POST":
-            body = urlencode({"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), **(data or {})})
+            token = self.cookies.get("csrftoken", "")
+            body = urlencode({"csrfmiddlewaretoken": token, **(data or {})})
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
             connection.request(method, path, body=body, headers=headers)
@@ -95,14 +100,16 @@ def two_apps(start_app_server):
     return start_app_server(), start_app_server()
 
 
-def test_six_wrong_passwords_lock_the_account_across_two_processes_and_many_addresses(two_apps, settings):
+def test_six_wrong_passwords_lock_the_account_across_two_processes_and_many_addresses(
+    two_apps, settings
+):
     """Each attempt goes to the other process, from another real address, claiming
     another X-Forwarded-For and spelling the host differently: the account's count
     lives in Redis, so the sixth is refused and then even the right password is."""
     import redis
 
     user = UserFactory(email="limited.app@kapstone.test")
-    assert verdict(Browser(source="127.0.0.2").sign_in(two_apps[0], user.email, PASSWORD)) == "redirect /home/"
+    assert verdict(Browser(source="127.0.0.2").sign_in(two_apps[0], user.email, PASSWORD)) == HOME
 
     hosts = ["127.0.0.1:{port}", "localhost:{port}", "LOCALHOST:{port}", "Localhost:{port}"]
     answers = []
@@ -127,7 +134,7 @@ def test_six_wrong_passwords_lock_the_account_across_two_processes_and_many_addr
 
     # Someone else still signs in through the same processes.
     other = UserFactory()
-    assert verdict(Browser(source="127.0.0.40").sign_in(two_apps[1], other.email, PASSWORD)) == "redirect /home/"
+    assert verdict(Browser(source="127.0.0.40").sign_in(two_apps[1], other.email, PASSWORD)) == HOME
 
 
 def test_an_authenticator_code_used_on_one_process_is_refused_on_the_other(two_apps):
@@ -149,14 +156,15 @@ def test_an_authenticator_code_used_on_one_process_is_refused_on_the_other(two_a
     assert verdict(second.request(two_apps[1], "POST", MFA, {"code": code})) == WRONG_CODE
     assert not second.signed_in(two_apps[1])
     # The second process does accept a good code: the refusal was the reuse.
-    assert verdict(second.request(two_apps[1], "POST", MFA, {"code": recovery})).startswith("redirect")
+    answer = second.request(two_apps[1], "POST", MFA, {"code": recovery})
+    assert verdict(answer).startswith("redirect")
     assert second.signed_in(two_apps[1])
 
 
 def test_logging_out_on_one_process_ends_the_session_on_the_other(two_apps):
     user = UserFactory(roles=["Trainee"])
     browser = Browser()
-    assert verdict(browser.sign_in(two_apps[0], user.email, PASSWORD)) == "redirect /home/"
+    assert verdict(browser.sign_in(two_apps[0], user.email, PASSWORD)) == HOME
     stolen = Browser(source="127.0.0.5")
     stolen.cookies = dict(browser.cookies)
     assert stolen.signed_in(two_apps[1])
