@@ -2,8 +2,11 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.utils import filter_users_by_email
 from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.utils.crypto import get_random_string
 
 from jobs.services import enqueue
 
@@ -30,3 +33,24 @@ class AccountAdapter(DefaultAccountAdapter):
             if mimetype == "text/html":
                 html = content
         enqueue(send_email, to=list(message.to), subject=message.subject, body=message.body, html=html)
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """The key of the per-account failed-login limit (ACCOUNT_RATE_LIMITS["login_failed"]).
+
+        allauth keys it on the Host header plus the address typed, so a client could
+        start a fresh count by writing the host in another case or with a port
+        (``Kapstone.example``, ``kapstone.example:443``), or by trying the account's
+        other address. Kapstone keys it on the account the address belongs to, and on
+        the normalised address when it belongs to none.
+        """
+        login = str(credentials.get("email") or credentials.get("username") or "").strip().lower()
+        users = filter_users_by_email(login) if login else []
+        if len({user.pk for user in users}) == 1:
+            return f"account:{users[0].pk}"
+        return f"login:{login}"
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        # Signing up with a new address hashes the chosen password; one already taken
+        # would answer a hash's time sooner and give the address away.
+        make_password(get_random_string(32))
+        super().send_account_already_exists_mail(email)

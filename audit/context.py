@@ -18,9 +18,15 @@ def current() -> AuditContext | None:
 
 
 def client_ip(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is whatever the client claims unless a trusted
-    # proxy rewrites it, and the audit trail must not record a forged address.
-    return request.META.get("REMOTE_ADDR") or None
+    # The address the rate limits use: REMOTE_ADDR, or X-Forwarded-For as far as the
+    # configured proxies (ALLAUTH_TRUSTED_PROXY_COUNT) vouch for it, never what the
+    # client wrote there itself; the audit trail must not record a forged address.
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter().get_client_ip(request)
+    except Exception:  # noqa: BLE001 - no usable address: record none rather than fail
+        return request.META.get("REMOTE_ADDR") or None
 
 
 class AuditContextMiddleware:

@@ -213,13 +213,27 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# A reset link proves the mailbox, not the second factor: the new password is then
+# used to sign in like any other, authenticator code included.
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# E-mail, password and second-factor changes ask for the password (or a code) again
+# when the last confirmation is older than this.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Kapstone] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# The client address (rate limits, audit trail) is REMOTE_ADDR unless the site runs
+# behind this many reverse proxies, each appending to X-Forwarded-For; only then is the
+# entry that many places from the right believed. What a client writes there itself
+# is never trusted.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # allauth's rate limits are on by default and live in the default cache, which is
 # Redis (shared by every app process) whenever REDIS_URL is set.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/10m/ip,5/5m/key",
+    # Per account (the adapter keys it on the account, whatever host or address case
+    # the client sends): five failures, then even the right password is refused until
+    # the oldest failure is 15 minutes old. A second factor counts the same way.
+    "login_failed": "5/10m/ip,5/15m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     # Public certificate verification (codes are unguessable; this bounds scraping).
@@ -367,6 +381,8 @@ WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILUSERS_PASSWORD_ENABLED = False
+# E-mail changes go through allauth (verified, re-authenticated), not Wagtail's form.
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "pptx", "txt", "csv", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
