@@ -202,7 +202,8 @@ def _row_counts(alias: str, tables) -> dict[str, int]:
     with connection.cursor() as cursor:
         counts = {}
         for table in tables:
-            cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
+            quoted = connection.ops.quote_name(table)  # a name from the database's own list
+            cursor.execute(f"SELECT count(*) FROM {quoted}")  # nosec B608 - quoted identifier
             counts[table] = cursor.fetchone()[0]
         return counts
 
