@@ -40,7 +40,7 @@ def _quote(name: str) -> str:
 def _read_snapshot(execute, tables: Iterable[str], file_columns: Iterable[tuple[str, str]]) -> Snapshot:
     tables = sorted(tables)
     # Identifiers come from the database's own table list and Django's models, quoted.
-    counts = {table: execute(f"SELECT count(*) FROM {_quote(table)}")[0][0]  # nosec B608 - see above
+    counts = {table: execute(f"SELECT count(*) FROM {_quote(table)}")[0][0]  # nosec B608 - quoted identifiers
               for table in tables}
     referenced: set[str] = set()
     for table, column in file_columns:
