@@ -9,7 +9,9 @@ from django.db.migrations.executor import MigrationExecutor
 
 from audit.models import AuditEvent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: like every transactional test here, so the flush after it does not
+# re-create the roles (post_migrate) under the next test's restored copy of them.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _migrate(target):
