@@ -48,6 +48,7 @@ class Steps:
         self.count = 0
 
     def shot(self, page, name: str) -> None:
+        import time; print("STEP", round(time.monotonic()), name, flush=True)
         self.count += 1
         page.screenshot(path=str(self.folder / f"{self.count:02d}-{name}.png"), full_page=True)
 
@@ -161,8 +162,9 @@ def test_whole_journey(server, new_page, sign_in, steps, tmp_path):
     facts = trainee.locator("dl.facts")
     expect(facts).to_contain_text(COHORT)
     expect(facts).to_contain_text("Verified")
-    expect(facts).to_contain_text(OKAFOR_NAME)
-    expect(facts).to_contain_text(FERREIRA_NAME)
+    expect(facts).to_contain_text(f"{OKAFOR_NAME} (consultant), {FERREIRA_NAME} (assessor)")
+    expect(trainee.locator(".next-steps")).to_contain_text(
+        f"Arrange consultation with {OKAFOR_NAME} or {FERREIRA_NAME}, then log each session under My hours")
     steps.shot(trainee, "trainee-home-with-cohort-license-and-trainers")
 
     lessons = [lesson for course in CURRICULUM["courses"] for lesson in course["lessons"] if lesson["required"]]
@@ -228,6 +230,7 @@ def test_whole_journey(server, new_page, sign_in, steps, tmp_path):
     steps.shot(trainee, "trainee-sees-hours-awaiting-confirmation")
 
     # --- Each trainer signs in with a second factor, decides and confirms ------------
+    waiting = KNOWLEDGE + COMPETENCIES
     for email, codes, category in ((OKAFOR, KNOWLEDGE, "E1"), (FERREIRA, COMPETENCIES, "E2")):
         trainer = new_page()
         assert sign_in(trainer, email) is True
@@ -259,7 +262,8 @@ def test_whole_journey(server, new_page, sign_in, steps, tmp_path):
             sessions.first.get_by_role("button", name="Confirm").click()
             trainer.wait_for_load_state()
         expect(sessions).to_have_count(0)
-        expect(trainer.locator("section.card", has_text=TRAINEE_NAME)).to_have_count(0)
+        waiting = [code for code in waiting if code not in codes]  # both trainers see every request
+        expect(trainer.locator("section.card", has_text=TRAINEE_NAME)).to_have_count(len(waiting))
         steps.shot(trainer, f"{email.split('@')[0]}-decided-and-confirmed")
         trainer.context.close()
 
