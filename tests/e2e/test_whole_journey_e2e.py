@@ -252,6 +252,15 @@ def test_whole_journey(server, new_page, sign_in, totp_now, steps, tmp_path):
         expect(_outcome_status(trainee, code)).to_have_text("Awaiting review")
     steps.shot(trainee, "trainee-sees-hours-awaiting-confirmation")
 
+    # The admin's matrix: everything waits on the trainers, nothing is eligible yet.
+    admin.goto("/manage/")
+    admin.get_by_role("link", name=COHORT).click()
+    row = admin.get_by_role("row", name=re.compile(TRAINEE_NAME))
+    expect(row.locator("td.status-awaiting_review")).to_have_count(len(KNOWLEDGE + COMPETENCIES) + 2)
+    expect(row).to_contain_text("23 missing")
+    expect(row.get_by_label(f"Select {TRAINEE_NAME}")).to_have_count(0)
+    steps.shot(admin, "admin-matrix-shows-not-yet-eligible")
+
     # --- Each trainer signs in with a second factor, decides and confirms ------------
     waiting = KNOWLEDGE + COMPETENCIES
     for email, codes, category in ((OKAFOR, KNOWLEDGE, "E1"), (FERREIRA, COMPETENCIES, "E2")):
@@ -295,10 +304,10 @@ def test_whole_journey(server, new_page, sign_in, totp_now, steps, tmp_path):
     steps.shot(trainee, "trainee-every-outcome-met")
 
     # --- The admin sees the trainee turn eligible and issues -------------------------
-    admin.goto("/manage/")
-    admin.get_by_role("link", name=COHORT).click()
-    row = admin.get_by_role("row", name=re.compile(TRAINEE_NAME))
+    admin.reload()
     expect(row.locator(".badge-ok")).to_have_text("Eligible")
+    expect(row.locator("td.num")).to_have_text(["10", "10"])  # confirmed E1 and E2 hours
+    row.locator(".badge-ok").scroll_into_view_if_needed()  # the wide matrix scrolls sideways
     steps.shot(admin, "admin-matrix-shows-eligible")
     admin.get_by_label(f"Select {TRAINEE_NAME}").check()
     admin.get_by_role("button", name=re.compile("Review and issue")).click()
