@@ -40,7 +40,8 @@ COMPETENCIES = [f"C{n}" for n in range(1, 13)]
 
 
 class Steps:
-    """Numbered full-page screenshots, one per step of the story."""
+    """Numbered full-page screenshots, one per step of the story; a run replaces the
+    previous run's PNGs in the folder."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -59,13 +60,9 @@ def steps():
     return Steps(Path(os.environ.get("E2E_ARTIFACTS") or ROOT / "test-artifacts" / "journey"))
 
 
-def _success(page, text):
-    expect(page.get_by_role("status").or_(page.locator(".messages, .message-success, .w-message"))
-           .filter(has_text=text).first).to_be_visible()
-
-
 def _field(page, label: str):
-    """A Wagtail admin form field by its label (required ones end in an asterisk)."""
+    """A field of the Wagtail admin's edit form by its label (the sidebar menu has
+    labelled lists too, and required labels end in an asterisk)."""
     form = page.locator("form", has=page.locator("[name=csrfmiddlewaretoken]"))
     return form.get_by_label(label)
 
