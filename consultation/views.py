@@ -1,7 +1,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -30,12 +30,21 @@ def _enrolment_of(user) -> Enrolment:
 
 
 def _trainers(enrolment):
+    """The trainee's trainers in this cohort; current consultants first, so the form
+    starts on the trainer a trainee usually consults."""
     from accounts.models import User
 
-    ids = TrainerAssignment.objects.filter(
+    assignments = TrainerAssignment.objects.filter(
         trainee_id=enrolment.trainee_id, cohort_id=enrolment.cohort_id
-    ).exclude(trainer_id=enrolment.trainee_id).values("trainer_id")
-    return User.objects.filter(pk__in=ids).order_by("full_name", "email")
+    ).exclude(trainer_id=enrolment.trainee_id)
+    consults = assignments.current().filter(
+        trainer_id=OuterRef("pk"), role=TrainerAssignment.Role.CONSULTANT
+    )
+    return (
+        User.objects.filter(pk__in=assignments.values("trainer_id"))
+        .annotate(consults=Exists(consults))
+        .order_by("-consults", "full_name", "email")
+    )
 
 
 def _progress(enrolment) -> list[dict]:

@@ -32,6 +32,7 @@ class OutcomeRecord:
     signoffs_needed: int = 0
     coursework: object | None = None
     minutes_confirmed: int = 0
+    minutes_pending: int = 0
     minutes_needed: int = 0
 
     @property
@@ -91,10 +92,16 @@ def _evaluate(record: OutcomeRecord, program) -> None:
             record.status = MET
             return
         left = max(needed - record.minutes_confirmed, 0)
+        waiting = (f" ({record.minutes_pending / 60:g} logged, waiting for a trainer to confirm)"
+                   if record.minutes_pending else "")
         record.missing.append(
-            f"{left / 60:g} more confirmed consultation hour{'' if left == 60 else 's'}"
+            f"{left / 60:g} more confirmed consultation hour{'' if left == 60 else 's'}{waiting}"
         )
-        record.status = IN_PROGRESS if record.minutes_confirmed else NOT_STARTED
+        # Logged but unconfirmed hours wait on a trainer, as a review request does.
+        if record.minutes_pending:
+            record.status = AWAITING_REVIEW
+        else:
+            record.status = IN_PROGRESS if record.minutes_confirmed else NOT_STARTED
         return
     if rule == Outcome.EvidenceRule.COURSEWORK:
         record.signoffs_needed = program.knowledge_signoffs
@@ -132,7 +139,7 @@ def outcome_records_for(enrolment_ids) -> dict[int, EnrolmentRecord]:
     Queries: enrolments (1), outcomes (1), coursework (8), confirmed minutes (1),
     evidence (1), decisions (1), open requests (1) — the same for one enrolment or a whole cohort.
     """
-    from consultation.selectors import confirmed_minutes_for
+    from consultation.selectors import minutes_for
     from courses.selectors import coursework_status_for
 
     enrolments = list(
@@ -149,7 +156,7 @@ def outcome_records_for(enrolment_ids) -> dict[int, EnrolmentRecord]:
         outcomes_by_version.setdefault(outcome.version_id, []).append(outcome)
     ids = [e.pk for e in enrolments]
     coursework = coursework_status_for(enrolments)
-    minutes = confirmed_minutes_for(ids)
+    minutes = minutes_for(ids)
     evidence: dict[tuple[int, str], list] = {}
     for item in EvidenceItem.objects.filter(enrolment_id__in=ids):
         evidence.setdefault((item.enrolment_id, item.outcome_code), []).append(item)
@@ -175,7 +182,9 @@ def outcome_records_for(enrolment_ids) -> dict[int, EnrolmentRecord]:
                 coursework=coursework.get(enrolment.pk, {}).get(outcome.code),
             )
             if outcome.evidence_rule == Outcome.EvidenceRule.HOURS:
-                record.minutes_confirmed = minutes.get(enrolment.pk, {}).get(outcome.code, 0)
+                logged = minutes[enrolment.pk].get(outcome.code, {})
+                record.minutes_confirmed = logged.get("confirmed", 0)
+                record.minutes_pending = logged.get("pending", 0)
                 record.minutes_needed = int(hours_needed.get(outcome.code, 0) * 60)
             _evaluate(record, program)
             records.append(record)

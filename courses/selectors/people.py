@@ -1,12 +1,38 @@
 """Reads for the role home pages. Each runs a fixed number of queries."""
 
+from dataclasses import dataclass, field
+
 from django.db.models import Count, Q
 
 from ..models import Cohort, Enrolment, TrainerAssignment
 
 
+@dataclass
+class AssignedTrainer:
+    """One trainer of a trainee, once, with every role they hold in that cohort."""
+
+    trainer: object
+    roles: list[str] = field(default_factory=list)
+
+    @property
+    def consults(self) -> bool:
+        return TrainerAssignment.Role.CONSULTANT.label in self.roles
+
+
+def assigned_trainers(assignments) -> list[AssignedTrainer]:
+    """Each trainer once, consultants first: they are whom a trainee logs hours with."""
+    by_trainer: dict[int, AssignedTrainer] = {}
+    for assignment in assignments:
+        entry = by_trainer.setdefault(assignment.trainer_id, AssignedTrainer(assignment.trainer))
+        entry.roles.append(assignment.get_role_display())
+    for entry in by_trainer.values():
+        entry.roles.sort(key=lambda role: role != TrainerAssignment.Role.CONSULTANT.label)
+    return sorted(by_trainer.values(), key=lambda t: (not t.consults, str(t.trainer)))
+
+
 def trainee_enrolments(*, trainee) -> list[Enrolment]:
-    """The trainee's enrolments with program, cohort, framework and current trainers."""
+    """The trainee's enrolments with program, cohort, framework and current trainers
+    (``current_assignments``, and ``trainers``: each trainer once, consultants first)."""
     current = TrainerAssignment.objects.current().select_related("trainer").order_by("role")
     enrolments = list(
         Enrolment.objects.for_trainee(trainee)
@@ -20,6 +46,7 @@ def trainee_enrolments(*, trainee) -> list[Enrolment]:
         by_cohort.setdefault(assignment.cohort_id, []).append(assignment)
     for enrolment in enrolments:
         enrolment.current_assignments = by_cohort.get(enrolment.cohort_id, [])
+        enrolment.trainers = assigned_trainers(enrolment.current_assignments)
     return enrolments
 
 

@@ -47,6 +47,26 @@ def test_a_new_record_is_not_started_and_says_what_is_missing(tracker):
     assert e1.status == "not_started" and e1.missing == ["10 more confirmed consultation hours"]
 
 
+def test_hours_logged_but_not_confirmed_show_as_awaiting_review(tracker, client):
+    """A trainee who has logged hours sees them waiting on a trainer, not "Not started"."""
+    from consultation import services as hours
+
+    day = timezone.localdate()
+    session = hours.session_log(actor=tracker.trainee_a, enrolment=tracker.enrolment_a,
+                                trainer=tracker.trainer_a, date=day, minutes=90, category="E1")
+    e1 = _status(tracker, "E1")
+    assert e1.status == "awaiting_review"
+    assert e1.missing == ["10 more confirmed consultation hours (1.5 logged, waiting for a trainer to confirm)"]
+    assert _status(tracker, "E2").status == "not_started"
+    client.force_login(tracker.trainee_a)
+    page = client.get(reverse("competencies:my_outcomes")).content.decode()
+    assert 'id="outcome-E1"' in page and "Awaiting review" in page
+
+    hours.session_confirm(trainer=tracker.trainer_a, session=session, revision=session.revision)
+    e1 = _status(tracker, "E1")
+    assert e1.status == "in_progress" and e1.missing == ["8.5 more confirmed consultation hours"]
+
+
 @pytest.mark.parametrize(
     "needed, deciders, met",
     [(1, ["met"], True), (1, ["not_yet"], False), (2, ["met"], False), (2, ["met", "met"], True),

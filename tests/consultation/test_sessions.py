@@ -71,11 +71,13 @@ def test_only_confirmed_minutes_count_and_the_hours_rule_reads_them(world, curri
     _log(world, minutes=45, category="E2")
     assert minutes_for([world.enrolment_a.pk])[world.enrolment_a.pk]["E1"] == {"confirmed": 0, "pending": 600}
     services.session_confirm(trainer=world.trainer_a, session=first, revision=1)
-    assert outcome_record(world.enrolment_a).get("E1").status == "in_progress"
+    e1 = outcome_record(world.enrolment_a).get("E1")
+    # Half confirmed, the other half waiting on the trainer: not met, and said so.
+    assert (e1.status, e1.minutes_confirmed, e1.minutes_pending) == ("awaiting_review", 300, 300)
     services.session_confirm(trainer=world.trainer_a, session=second, revision=1)
     e1 = outcome_record(world.enrolment_a).get("E1")
     assert e1.met and e1.minutes_confirmed == 600
-    assert outcome_record(world.enrolment_a).get("E2").status == "not_started"
+    assert outcome_record(world.enrolment_a).get("E2").status == "awaiting_review"  # 45 min logged
 
 
 def test_dispute_then_correct_and_resubmit(world):
@@ -242,6 +244,24 @@ def test_pages_walk_log_confirm_dispute(world, client):
     assert "1 of 10 hours confirmed" in page and "Disputed" in page
     client.force_login(world.trainer_unassigned)
     assert client.post(reverse("consultation:session_confirm", args=[e2.pk]), {"revision": 1}).status_code == 404
+
+
+def test_the_log_form_offers_the_trainees_trainers_consultant_first(world, client):
+    import re
+
+    from courses.factories import TrainerAssignmentFactory
+    from courses.models import TrainerAssignment
+
+    consultant = world.trainer_unassigned
+    consultant.full_name = "Zoe Consultant"  # sorts after trainer A by name
+    consultant.save()
+    TrainerAssignmentFactory(trainer=consultant, trainee=world.trainee_a, cohort=world.cohort,
+                             role=TrainerAssignment.Role.CONSULTANT)
+    client.force_login(world.trainee_a)
+    page = client.get(reverse("consultation:my_hours")).content.decode()
+    select = re.search(r'<select name="trainer".*?</select>', page, re.S).group(0)
+    names = re.findall(r"<option[^>]*>([^<]+)</option>", select)
+    assert names == ["Zoe Consultant", str(world.trainer_a)]
 
 
 @pytest.mark.parametrize("n", [2, 25])

@@ -17,6 +17,26 @@ def test_trainee_sees_program_cohort_license_and_trainers(client, world):
     assert world.enrolment_b.license_number not in page
 
 
+def test_trainee_home_names_each_trainer_once_and_whom_to_consult(client, world):
+    """Two trainers, one holding two roles: each is named once, the consultant first, and
+    the next step says to log sessions with them under My hours."""
+    from courses.models import TrainerAssignment
+
+    consultant = world.trainer_unassigned
+    consultant.full_name = "Zoe Consultant"
+    consultant.save()
+    TrainerAssignmentFactory(trainer=consultant, trainee=world.trainee_a, cohort=world.cohort,
+                             role=TrainerAssignment.Role.CONSULTANT)
+    TrainerAssignmentFactory(trainer=consultant, trainee=world.trainee_a, cohort=world.cohort,
+                             role=TrainerAssignment.Role.ASSESSOR)
+    client.force_login(world.trainee_a)
+    page = client.get(reverse("courses:trainee_home")).content.decode()
+    assert f"Zoe Consultant (consultant, assessor), {world.trainer_a} (assessor)" in page
+    assert page.count("Zoe Consultant") == 2  # the trainers list and the next step
+    assert (f"Arrange consultation with Zoe Consultant or {world.trainer_a}, then log each session "
+            f'under <a href="{reverse("consultation:my_hours")}">My hours</a>') in page
+
+
 def test_trainer_sees_only_assigned_trainees(client, world):
     client.force_login(world.trainer_a)
     page = client.get(reverse("courses:trainer_home")).content.decode()
