@@ -190,6 +190,7 @@ def main(argv=None) -> None:
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per page")
     parser.add_argument("--only", nargs="*", help="load only these pages (healthz always)")
     parser.add_argument("--skip-batch", action="store_true")
+    parser.add_argument("--build-only", action="store_true", help="build (or check) the data and stop")
     parser.add_argument("--access-log", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="print, do not write bench/results")
     args = parser.parse_args(argv)
@@ -202,6 +203,8 @@ def main(argv=None) -> None:
     extra = ["--scale", str(args.scale), "--via-services", str(args.via_services)]
     built = phase("build", args, redis=False, extra=extra + (["--reuse"] if args.reuse else []))
     print(f"  counts: {built['counts']}" + (f", built in {built['seconds']} s" if "seconds" in built else ""))
+    if args.build_only:
+        return
     logins = phase("logins", args, redis=True)
     print(f"Loading pages with wrk ({args.connections} connections, {args.seconds} s each) …", flush=True)
     load = serve_and_load(args, logins)

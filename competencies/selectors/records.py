@@ -154,7 +154,11 @@ def outcome_records_for(enrolment_ids) -> dict[int, EnrolmentRecord]:
     for item in EvidenceItem.objects.filter(enrolment_id__in=ids):
         evidence.setdefault((item.enrolment_id, item.outcome_code), []).append(item)
     decisions: dict[tuple[int, str], list] = {}
-    for decision in SignOff.objects.filter(enrolment_id__in=ids).select_related("trainer"):
+    # Only the columns the records use: a cohort has thousands of decisions.
+    for decision in SignOff.objects.filter(enrolment_id__in=ids).select_related("trainer").only(
+        "enrolment_id", "outcome_code", "trainer_id", "decision", "comment", "request_id",
+        "decided_at", "trainer__full_name", "trainer__email",
+    ):
         decisions.setdefault((decision.enrolment_id, decision.outcome_code), []).append(decision)
     pending = {
         (r.enrolment_id, r.outcome_code): r
