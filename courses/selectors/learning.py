@@ -101,8 +101,40 @@ class Curriculum:
         return next((n for n in ordered if n.page.required and not n.complete), None)
 
 
+# The tree is read on every lesson, course and trainee page and by every eligibility
+# check, and changes only when editors change pages: it is cached, and dropped (with
+# every other program's) whenever a page or a lesson's outcome links change
+# (courses/signals.py). The timeout is only a safety net.
+CURRICULUM_CACHE_SECONDS = 60 * 60
+
+
+def _curriculum_cache_key(program_page_id: int) -> str:
+    return f"curriculum-tree:{program_page_id}"
+
+
+def curriculum_forget() -> None:
+    """Drop every cached curriculum tree (after any change to pages)."""
+    from django.core.cache import cache
+
+    from cms.models import ProgramPage
+
+    cache.delete_many([_curriculum_cache_key(pk) for pk in ProgramPage.objects.values_list("pk", flat=True)])
+
+
 def curriculum_tree(*, program_page) -> Curriculum:
-    """The live courses and lessons under a program page (three queries)."""
+    """The live courses and lessons under a program page (cached; three queries when
+    it is not). Callers get their own copy: the cache hands out a fresh one each time."""
+    from django.core.cache import cache
+
+    key = _curriculum_cache_key(program_page.pk)
+    tree = cache.get(key)
+    if tree is None:
+        tree = _curriculum_tree(program_page)
+        cache.set(key, tree, CURRICULUM_CACHE_SECONDS)
+    return tree
+
+
+def _curriculum_tree(program_page) -> Curriculum:
     from cms.models import CoursePage, LessonOutcome, LessonPage
 
     courses = [
