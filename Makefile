@@ -53,5 +53,14 @@ check-deploy: install
 	CREDENTIAL_SIGNING_KEY=$$($(PY) -c "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey as K;from certificates.credentials.multibase import secret_multikey as m;print(m(K.generate().private_bytes_raw()))") \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
+## make bench: build the large program in its own PostgreSQL database (made if missing),
+## serve it with gunicorn and load it with wrk, time the batch work, write bench/results/.
+## BENCH_ARGS="--reuse" keeps an earlier build; "--scale 0.1" is a quick run.
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/kapstone_bench
+BENCH_REDIS ?= redis://127.0.0.1:6379/4
+BENCH_BROKER ?= redis://127.0.0.1:6379/5
+bench: install
+	$(PY) -m bench --database $(BENCH_DB) --redis $(BENCH_REDIS) --broker $(BENCH_BROKER) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3 media static

@@ -150,7 +150,7 @@ def phase_verification(args) -> dict:
     failures = 0
     for credential in credentials:
         report = verify_uploaded(credential)
-        failures += not report.verified
+        failures += not report.valid
     seconds = time.perf_counter() - started
     return {"credentials": len(credentials), "failures": failures, "seconds": round(seconds, 3),
             "per_second": round(len(credentials) / seconds, 1)}

@@ -81,6 +81,20 @@ def environment(args, *, redis: bool) -> dict:
     return env
 
 
+def ensure_database(url: str) -> None:
+    """Create the benchmark's database if it does not exist yet."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    admin_url = url[: url.rindex("/") + 1] + "postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"Created database {name}.")
+
+
 def phase(name: str, args, *, redis: bool, extra=()) -> dict:
     command = [PY, "-m", "bench.phases", name, *extra]
     done = subprocess.run(command, cwd=ROOT, env=environment(args, redis=redis),
@@ -197,6 +211,7 @@ def main(argv=None) -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk).")
     VAR.mkdir(parents=True, exist_ok=True)
+    ensure_database(args.database)
     load_before = _load_average()
 
     print(f"Building the program (scale {args.scale}) in {args.database.rsplit('/', 1)[-1]} …", flush=True)
