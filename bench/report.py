@@ -117,9 +117,10 @@ def markdown(result: dict) -> str:
         f"load average before the run {result['load_before']}, after {result['load_after']}.",
         "",
         f"Data (scale {result['scale']}): {_data_line(result['counts'])}. "
-        + (f"Built in {b['seconds']} s ({b['via_services']['trainees']} of "
-           f"{result['counts']['trainees']} trainees' records through the services, the rest "
-           "in bulk with the same rows)." if not b.get("reused") else "Reused an earlier build."),
+        + ("Reused the build already in the database; it took " if b.get("reused") else "Built in ")
+        + (f"{b['seconds']} s ({b['via_services']['trainees']} of {result['counts']['trainees']} "
+           "trainees' records through the services, the rest in bulk with the same rows)."
+           if "seconds" in b else "an unrecorded time."),
         "",
         f"Pages: gunicorn, {result['load']['workers']} workers, DEBUG=False, PostgreSQL with "
         f"persistent connections, Redis cache; wrk on loopback, {result['load']['connections']} "
