@@ -75,5 +75,14 @@ sbom: install
 	--output-reproducible --of JSON -o sbom.cdx.json
 	@$(PY) -c "import json;print(len(json.load(open('sbom.cdx.json'))['components']), 'components in sbom.cdx.json')"
 
+## make bench: build the large program in its own PostgreSQL database (made if missing),
+## serve it with gunicorn and load it with wrk, time the batch work, write bench/results/.
+## BENCH_ARGS="--reuse" keeps an earlier build; "--scale 0.1" is a quick run.
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/kapstone_bench
+BENCH_REDIS ?= redis://127.0.0.1:6379/4
+BENCH_BROKER ?= redis://127.0.0.1:6379/5
+bench: install
+	$(PY) -m bench --database $(BENCH_DB) --redis $(BENCH_REDIS) --broker $(BENCH_BROKER) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3 media static sbom.cdx.json

@@ -4,6 +4,8 @@ certificates, filtered by status and trainer, as a page or CSV, in fixed queries
 from dataclasses import dataclass, field
 
 from django.http import HttpResponse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from config.csvexport import csv_response
 from consultation.selectors import minutes_for
@@ -21,6 +23,8 @@ STATUS_FILTERS = {
     "revoked": "With a revoked certificate",
 }
 GLYPHS = {"met": "✓", "awaiting_review": "…", "in_progress": "○", "not_started": ""}
+_GLYPH_HTML = {status: f'<span aria-hidden="true">{glyph}</span>' if glyph else ""
+               for status, glyph in GLYPHS.items()}
 
 
 @dataclass
@@ -70,12 +74,34 @@ class MatrixRow:
     def can_issue(self) -> bool:
         return self.report.eligible and self.certificate is None
 
+    def cells_html(self) -> str:
+        """The row's outcome cells. Built here rather than in the template: a cohort
+        of 200 has 4,600 cells, and the template engine spent most of the page's time
+        on them. The outcome statements are in the column headers, not in every cell."""
+        return mark_safe("".join(
+            f'<td class="status-{cell.status}" title="{escape(cell.key[8:])}: {escape(cell.why)}">'
+            f'{_GLYPH_HTML[cell.status]}<span class="visually-hidden">{cell.status.replace("_", "")}</span></td>'
+            for cell in self.cells
+        ))
+
+    @property
+    def missing_summary(self) -> str:
+        """What is missing, one line per requirement, by code for outcomes."""
+        return "\n".join(
+            f"{r.key[8:] if r.key.startswith('outcome:') else r.label}: {r.why}" for r in self.report.missing
+        )
+
 
 @dataclass
 class Matrix:
     rows: list[MatrixRow]
     codes: list[str]
     total: int
+    statements: dict = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        return [(code, self.statements.get(code, "")) for code in self.codes]
 
     @property
     def eligible(self) -> int:
@@ -121,7 +147,8 @@ def cohort_matrix_rows(cohort: Cohort, filters: MatrixFilters) -> Matrix:
         if _keep(row, filters.status):
             rows.append(row)
     codes = [cell.key.split(":", 1)[1] for cell in rows[0].cells] if rows else []
-    return Matrix(rows, codes, total)
+    statements = {cell.key.split(":", 1)[1]: cell.label.split(" — ", 1)[-1] for cell in rows[0].cells} if rows else {}
+    return Matrix(rows, codes, total, statements)
 
 
 def matrix_csv(cohort: Cohort, matrix: Matrix) -> HttpResponse:

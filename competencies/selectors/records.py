@@ -7,9 +7,13 @@ for any number of enrolments); the eligibility rule and every page use it.
 
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
+
 from courses.models import Enrolment
 
 from ..models import EvidenceItem, Outcome, SignOff, SignOffRequest
+
+User = get_user_model()
 
 NOT_STARTED, IN_PROGRESS, AWAITING_REVIEW, MET = (
     "not_started", "in_progress", "awaiting_review", "met",
@@ -161,7 +165,15 @@ def outcome_records_for(enrolment_ids) -> dict[int, EnrolmentRecord]:
     for item in EvidenceItem.objects.filter(enrolment_id__in=ids):
         evidence.setdefault((item.enrolment_id, item.outcome_code), []).append(item)
     decisions: dict[tuple[int, str], list] = {}
-    for decision in SignOff.objects.filter(enrolment_id__in=ids).select_related("trainer"):
+    # Only the columns the records use, and each trainer loaded once rather than joined
+    # onto every row: the whole program has tens of thousands of decisions and a few
+    # dozen trainers.
+    rows = list(SignOff.objects.filter(enrolment_id__in=ids).only(
+        "enrolment_id", "outcome_code", "trainer_id", "decision", "comment", "request_id", "decided_at",
+    ))
+    trainers = User.objects.only("full_name", "email").in_bulk({d.trainer_id for d in rows})
+    for decision in rows:
+        decision.trainer = trainers[decision.trainer_id]
         decisions.setdefault((decision.enrolment_id, decision.outcome_code), []).append(decision)
     pending = {
         (r.enrolment_id, r.outcome_code): r

@@ -101,8 +101,40 @@ class Curriculum:
         return next((n for n in ordered if n.page.required and not n.complete), None)
 
 
+# The tree is read on every lesson, course and trainee page and by every eligibility
+# check, and changes only when editors change pages: it is cached, and dropped (with
+# every other program's) whenever a page or a lesson's outcome links change
+# (courses/signals.py). The timeout is only a safety net.
+CURRICULUM_CACHE_SECONDS = 60 * 60
+
+
+def _curriculum_cache_key(program_page_id: int) -> str:
+    return f"curriculum-tree:{program_page_id}"
+
+
+def curriculum_forget() -> None:
+    """Drop every cached curriculum tree (after any change to pages)."""
+    from django.core.cache import cache
+
+    from cms.models import ProgramPage
+
+    cache.delete_many([_curriculum_cache_key(pk) for pk in ProgramPage.objects.values_list("pk", flat=True)])
+
+
 def curriculum_tree(*, program_page) -> Curriculum:
-    """The live courses and lessons under a program page (three queries)."""
+    """The live courses and lessons under a program page (cached; three queries when
+    it is not). Callers get their own copy: the cache hands out a fresh one each time."""
+    from django.core.cache import cache
+
+    key = _curriculum_cache_key(program_page.pk)
+    tree = cache.get(key)
+    if tree is None:
+        tree = _curriculum_tree(program_page)
+        cache.set(key, tree, CURRICULUM_CACHE_SECONDS)
+    return tree
+
+
+def _curriculum_tree(program_page) -> Curriculum:
     from cms.models import CoursePage, LessonOutcome, LessonPage
 
     courses = [
@@ -138,6 +170,7 @@ def _progress_maps(enrolment_ids, lesson_ids):
         KnowledgeCheckAttempt.objects.passed()
         .filter(enrolment_id__in=enrolment_ids, lesson_id__in=lesson_ids)
         .values_list("enrolment_id", "lesson_id", "check_id")
+        .order_by()  # the model's ordering would join the DISTINCT and defeat it
         .distinct()
     ):
         passed.setdefault((enrolment_id, lesson_id), set()).add(check_id)
@@ -307,32 +340,43 @@ def coursework_status_for(enrolments: list[Enrolment]) -> dict[int, dict[str, Co
     ):
         codes_by_version.setdefault(version_id, []).append(code)
     enrolment_ids = [e.pk for e in enrolments]
-    completed = set(
+    completed: dict[int, set[int]] = {}
+    for enrolment_id, lesson_id in (
         LessonProgress.objects.completed()
         .filter(enrolment_id__in=enrolment_ids)
         .values_list("enrolment_id", "lesson_id")
-    )
-    passed = set(
+        .order_by()
+    ):
+        completed.setdefault(enrolment_id, set()).add(lesson_id)
+    passed: dict[int, set[tuple[int, str]]] = {}
+    for enrolment_id, lesson_id, check_id in (
         KnowledgeCheckAttempt.objects.passed()
         .filter(enrolment_id__in=enrolment_ids)
         .values_list("enrolment_id", "lesson_id", "check_id")
+        .order_by()  # the model's ordering would join the DISTINCT and defeat it
         .distinct()
-    )
+    ):
+        passed.setdefault(enrolment_id, set()).add((lesson_id, check_id))
+    # Each (program, code): its aligned lessons as plain ids, worked out once rather
+    # than once per enrolment (a cohort matrix asks for 200 × 21 of them).
+    aligned: dict[tuple[int, str], list[tuple[int, tuple[str, ...]]]] = {}
+    for program_id, tree in trees.items():
+        for node in tree.lessons:
+            for code in node.codes:
+                aligned.setdefault((program_id, code), []).append((node.page.pk, tuple(node.page.check_ids)))
     result: dict[int, dict[str, CourseworkStatus]] = {}
     for enrolment in enrolments:
-        tree = trees.get(program_of[enrolment.pk])
-        lessons = tree.lessons if tree else []
+        program_id = program_of[enrolment.pk]
+        done, ok = completed.get(enrolment.pk, set()), passed.get(enrolment.pk, set())
         statuses = {}
         for code in codes_by_version.get(enrolment.framework_version_id, []):
-            aligned = [n for n in lessons if code in n.codes]
+            lessons = aligned.get((program_id, code), []) if program_id in trees else []
             statuses[code] = CourseworkStatus(
                 code=code,
-                lessons_done=sum((enrolment.pk, n.page.pk) in completed for n in aligned),
-                lessons_total=len(aligned),
-                checks_passed=sum(
-                    (enrolment.pk, n.page.pk, c) in passed for n in aligned for c in n.page.check_ids
-                ),
-                checks_total=sum(len(n.page.check_ids) for n in aligned),
+                lessons_done=sum(1 for pk, _ in lessons if pk in done),
+                lessons_total=len(lessons),
+                checks_passed=sum(1 for pk, checks in lessons for c in checks if (pk, c) in ok),
+                checks_total=sum(len(checks) for _, checks in lessons),
             )
         result[enrolment.pk] = statuses
     return result

@@ -248,7 +248,9 @@ def test_coursework_status_runs_fixed_queries(world, curriculum, django_assert_n
     with django_assert_num_queries(8):
         statuses = coursework_status_for([world.enrolment_a, world.enrolment_b])
     assert statuses[world.enrolment_a.pk]["K1"].checks_passed >= 2
-    with django_assert_num_queries(7):
+    # The curriculum tree now comes from the cache (the call above stored it):
+    # enrolments, program pages, progress, passed checks.
+    with django_assert_num_queries(4):
         progress = program_progress(trainee=world.trainee_a)
     assert progress[0]["curriculum"].total == 6 + 4 * extra_courses
 
@@ -260,7 +262,8 @@ def test_lesson_page_runs_fixed_queries(client, world, curriculum, django_assert
     client.force_login(world.trainee_a)
     client.get(lesson.url)
     # Wagtail's routing walks the tree one level per query (fixed by depth); then the
-    # curriculum tree, this trainee's progress, attempts and reflections.
-    with django_assert_num_queries(25):
+    # curriculum tree (cached since the first request), this trainee's progress,
+    # attempts and reflections.
+    with django_assert_num_queries(22):
         response = client.get(lesson.url)
     assert response.status_code == 200

@@ -1,0 +1,30 @@
+"""Keep the cached curriculum trees (courses.selectors.learning) in step with the pages."""
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from wagtail.models import Page
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+
+def _forget(**kwargs) -> None:
+    from .selectors.learning import curriculum_forget
+
+    curriculum_forget()
+    # Again after commit: a request that read the old tree while the change was still
+    # uncommitted may have cached it meanwhile.
+    transaction.on_commit(curriculum_forget)
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def _page_or_outcome_link_changed(sender, instance, **kwargs) -> None:
+    from cms.models import LessonOutcome
+
+    if isinstance(instance, (Page, LessonOutcome)):
+        _forget()
+
+
+page_published.connect(_forget, dispatch_uid="courses-curriculum-published")
+page_unpublished.connect(_forget, dispatch_uid="courses-curriculum-unpublished")
+post_page_move.connect(_forget, dispatch_uid="courses-curriculum-moved")
