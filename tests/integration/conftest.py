@@ -6,7 +6,7 @@ import os
 import pytest
 from django.conf import settings
 
-from support import Worker, wait_until, app_env, delivered  # same folder
+from support import AppServer, Worker, app_env, delivered, wait_until  # same folder
 
 
 @pytest.fixture(autouse=True)
@@ -97,92 +97,15 @@ def celery_worker(start_worker):
     return start_worker()
 
 
-# --- Real app processes (gunicorn) --------------------------------------------------
-
-APP_PORTS = os.environ.get("INTEGRATION_APP_PORTS", "8300-8399")
-APP_START_TIMEOUT = 60
-
-
-def _free_port() -> int:
-    import socket
-
-    first, last = (int(p) for p in APP_PORTS.split("-"))
-    for port in range(first, last + 1):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {APP_PORTS} (INTEGRATION_APP_PORTS)")
-
-
-class AppServer:
-    """One ``gunicorn`` process serving the app at ``http://127.0.0.1:<port>``."""
-
-    def __init__(self, env: dict, log_path: Path, *, threads: int):
-        import urllib.request
-
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self._log = open(log_path, "a")
-        command = [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi:application",
-                   "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--threads", str(threads),
-                   "--access-logfile", "-", "--graceful-timeout", "5"]
-        self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + APP_START_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError("gunicorn exited:\n" + log_path.read_text())
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("gunicorn did not answer /healthz:\n" + log_path.read_text())
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-
-
 @pytest.fixture
 def start_app_server(transactional_db, mail_dir, worker_media, tmp_path):
     """``start_app_server(threads=4, **env)``: a real gunicorn process on the test
     database and Redis (as ``start_worker``), on a free port from INTEGRATION_APP_PORTS
     (default 8300-8399); ``env`` overrides settings. Stopped at the end of the test."""
-    assert settings.DATABASES["default"]["NAME"].startswith("test_"), settings.DATABASES["default"]
     servers: list[AppServer] = []
 
     def start(*, threads: int = 4, **overrides) -> AppServer:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.base",
-            "DATABASE_URL": _database_url(),
-            "CONN_MAX_AGE": "0",
-            "REDIS_URL": settings.REDIS_URL,
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(mail_dir),
-            "MEDIA_ROOT": str(worker_media),
-            "CREDENTIAL_SIGNING_KEY": settings.CREDENTIAL_SIGNING_KEY,
-            "CREDENTIAL_ISSUER_HOST": settings.CREDENTIAL_ISSUER_HOST,
-            "SITE_URL": settings.SITE_URL,
-            **{key: str(value) for key, value in overrides.items()},
-        }
-        env.pop("EMAIL_URL", None)
+        env = app_env(mail_dir, worker_media, **overrides)
         server = AppServer(env, tmp_path / f"app-{len(servers)}.log", threads=threads)
         servers.append(server)
         return server

@@ -2,9 +2,11 @@
 test database, and waiting for them."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from django.conf import settings
@@ -102,3 +104,61 @@ def app_env(mail_dir: Path, media: Path, **overrides) -> dict[str, str]:
     }
     env.pop("EMAIL_URL", None)
     return env
+
+
+# --- Real app processes (gunicorn) --------------------------------------------------
+
+APP_PORTS = os.environ.get("INTEGRATION_APP_PORTS", "8300-8399")
+APP_START_TIMEOUT = 60
+
+
+def free_port() -> int:
+    """A free loopback port from INTEGRATION_APP_PORTS."""
+    first, last = (int(p) for p in APP_PORTS.split("-"))
+    for port in range(first, last + 1):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {APP_PORTS} (INTEGRATION_APP_PORTS)")
+
+
+class AppServer:
+    """One ``gunicorn`` process serving the app at ``http://127.0.0.1:<port>``."""
+
+    def __init__(self, env: dict, log_path: Path, *, threads: int):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self._log = open(log_path, "a")
+        command = [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi:application",
+                   "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--threads", str(threads),
+                   "--access-logfile", "-", "--graceful-timeout", "5"]
+        self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + APP_START_TIMEOUT
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError("gunicorn exited:\n" + log_path.read_text())
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("gunicorn did not answer /healthz:\n" + log_path.read_text())
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()

@@ -2,7 +2,6 @@
 Redis, clients on different addresses, requests at the same moment (issue 8, item 1)."""
 
 import http.client
-import re
 import threading
 import time
 from urllib.parse import urlencode

@@ -9,7 +9,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ from django.urls import reverse
 from certificates.models import Certificate
 from jobs.models import Job
 
-from support import ROOT, app_env, delivered  # same folder
+from support import AppServer, app_env, delivered  # same folder
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -243,30 +242,14 @@ def test_the_app_answers_again_after_postgresql_restarts_without_restarting_itse
         subprocess.run([_pg_bin("pg_restore"), "--no-owner", "-h", "127.0.0.1", "-p", str(server.port),
                         "-U", "postgres", "-d", "kapstone"], input=dump, check=True, timeout=120)
 
-        port = free_port()
         env = app_env(mail_dir, worker_media, DATABASE_URL=server.url("kapstone"),
                       CONN_MAX_AGE=600)  # persistent connections: the ones the restart breaks
-        log = open(tmp_path / "gunicorn.log", "w")
-        gunicorn = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "-b", f"127.0.0.1:{port}",
-             "-w", "1", "--timeout", "30"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
+        gunicorn = AppServer(env, tmp_path / "gunicorn.log", threads=1)  # one process, one thread
         paths = ["/readyz", reverse("certificates:verify", args=[certificate.verification_code])]
 
         def fetch(path):
-            with urlopen(base + path, timeout=10) as response:
+            with urlopen(gunicorn.url + path, timeout=10) as response:
                 return response.status, response.read().decode()
-
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                fetch("/healthz")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
-                time.sleep(0.2)
 
         def check_all():
             ready = fetch(paths[0])
@@ -280,11 +263,10 @@ def test_the_app_answers_again_after_postgresql_restarts_without_restarting_itse
         server.restart()
         for _ in range(3):
             check_all()  # the first request after the restart already answers
-        assert gunicorn.poll() is None  # the same process, never restarted
+        assert gunicorn.proc.poll() is None  # the same process, never restarted
     finally:
         if gunicorn is not None:
-            gunicorn.terminate()
-            gunicorn.wait(timeout=20)
+            gunicorn.stop()
         server.stop()
 
 
