@@ -75,6 +75,10 @@ def enrolment_create(
     and give them the Trainee role."""
     if Enrolment.objects.filter(trainee=trainee, cohort=cohort).exists():
         raise ValidationError({"trainee": f"{trainee} is already enrolled in {cohort}."})
+    if license_verified and actor is not None and actor.pk == trainee.pk:
+        raise ValidationError(
+            {"license_verified": "Nobody verifies their own license; another admin must check it."}
+        )
     version = None
     framework = cohort.program.framework
     if framework is not None:
