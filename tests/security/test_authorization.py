@@ -498,19 +498,38 @@ def test_an_admin_who_is_a_trainee_cannot_certify_or_verify_themselves(admin_in_
     assert own.license_verified_by_id is None
 
 
-def test_an_admin_cannot_enrol_themselves_with_a_verified_license(world):
-    """Enrolling oneself with "license verified" ticked would verify one's own license."""
+def test_an_admin_cannot_enrol_themselves_edit_their_enrolment_or_pick_their_trainer(
+    admin_in_training,
+):
+    """Enrolling oneself would skip admission and verify one's own license; editing one's
+    own enrolment could reactivate it; choosing one's trainer picks who signs one off."""
     from courses.factories import CohortFactory
-    from courses.models import Enrolment
-    from courses.services import enrolment_create
+    from courses.models import Enrolment, TrainerAssignment
+    from courses.services import assignment_create, enrolment_create, enrolment_update
 
+    world = admin_in_training
     other = CohortFactory()
-    with pytest.raises(ValidationError, match="own license"):
+    with pytest.raises(ValidationError, match="enrols themselves"):
         enrolment_create(actor=world.admin, trainee=world.admin, cohort=other, profession="therapist",
                          license_type="LMFT", license_number="ADM-1", license_jurisdiction="CA",
                          license_expires_on=timezone.localdate() + datetime.timedelta(days=365),
                          license_verified=True)
     assert not Enrolment.objects.filter(trainee=world.admin, cohort=other).exists()
+    own = world.admin_enrolment
+    with pytest.raises(ValidationError, match="own enrolment"):
+        enrolment_update(actor=world.admin, enrolment=own, status="completed")
+    own.refresh_from_db()
+    assert own.status == Enrolment.Status.ACTIVE
+    with pytest.raises(ValidationError, match="own trainer"):
+        assignment_create(actor=world.admin, trainer=world.trainer_a, trainee=world.admin,
+                          cohort=world.cohort, role="assessor")
+    assert not TrainerAssignment.objects.filter(trainee=world.admin).exists()
+    # Moving one's own record to a new framework version would carry sign-offs onto
+    # outcomes of one's choosing.
+    from competencies.services import enrolment_move_version
+
+    with pytest.raises(ValidationError, match="own record"):
+        enrolment_move_version(actor=world.admin, enrolment=own, version=own.framework_version, mapping={})
 
 
 def test_an_admin_cannot_decide_their_own_application(world):
