@@ -7,10 +7,18 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_POST
 
 from accounts.roles import Role, has_role
-from config.access import PROGRAM_ADMIN, PUBLIC, SIGNED_IN, TRAINEE, access, get_visible_or_404
+from config.access import (
+    GET_POST,
+    POST,
+    PROGRAM_ADMIN,
+    PUBLIC,
+    SIGNED_IN,
+    TRAINEE,
+    access,
+    get_visible_or_404,
+)
 from config.forms import add_service_errors
 from courses.models import Cohort
 from jobs.services import enqueue
@@ -88,7 +96,7 @@ def cohort_matrix(request, cohort_id: int):
     })
 
 
-@access(PROGRAM_ADMIN)
+@access(PROGRAM_ADMIN, methods=GET_POST)
 def issue(request, cohort_id: int):
     """Confirm, then issue: the confirmation shows each selected trainee's report."""
     from .eligibility import eligibility_for
@@ -138,8 +146,7 @@ def certificate_detail(request, certificate_id: int):
     })
 
 
-@access(PROGRAM_ADMIN)
-@require_POST
+@access(PROGRAM_ADMIN, methods=POST)
 def revoke(request, certificate_id: int):
     certificate = get_object_or_404(Certificate.objects.with_people(), pk=certificate_id)
     form = RevokeForm(request.POST)
@@ -160,8 +167,7 @@ def revoke(request, certificate_id: int):
     }, status=400)
 
 
-@access(PROGRAM_ADMIN)
-@require_POST
+@access(PROGRAM_ADMIN, methods=POST)
 def reissue(request, certificate_id: int):
     """Issue a new certificate to the enrolment of a revoked one, if it is eligible now."""
     certificate = get_object_or_404(Certificate.objects.with_people(), pk=certificate_id)
@@ -206,7 +212,7 @@ def verify_code(request, code: str):
     }, status=status)
 
 
-@access(PUBLIC)
+@access(PUBLIC, methods=GET_POST)
 def verify_file(request):
     """Paste or upload a credential; the project's own verifier checks and explains it."""
     form = VerifyForm(request.POST or None, request.FILES or None)

@@ -352,6 +352,9 @@ def enrolment_move_version(*, actor, enrolment, version: FrameworkVersion, mappi
     """
     from courses.models import Enrolment
 
+    if actor is not None and actor.pk == enrolment.trainee_id:
+        # The mapping carries sign-offs onto new outcomes: nobody maps their own.
+        raise ValidationError("Nobody moves their own record; another program admin must.")
     enrolment = Enrolment.objects.select_for_update().select_related("framework_version").get(pk=enrolment.pk)
     current = enrolment.framework_version
     version = FrameworkVersion.objects.get(pk=version.pk)

@@ -2,9 +2,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
-from config.access import PROGRAM_ADMIN, SIGNED_IN, TRAINEE, TRAINER, access, get_visible_or_404
+from config.access import (
+    GET_POST,
+    POST,
+    PROGRAM_ADMIN,
+    SIGNED_IN,
+    TRAINEE,
+    TRAINER,
+    access,
+    get_visible_or_404,
+)
 from config.forms import add_service_errors
 from courses.models import Enrolment, LessonProgress, Reflection
 
@@ -33,7 +41,7 @@ def _own_choices(enrolment):
     return list(lessons), reflections
 
 
-@access(TRAINEE)
+@access(TRAINEE, methods=GET_POST)
 def my_outcome(request, enrolment_id: int, code: str):
     enrolment = get_visible_or_404(
         request, Enrolment.objects.for_trainee(request.user).select_related("cohort__program"),
@@ -107,8 +115,7 @@ def trainer_queue(request):
     return render(request, "competencies/queue.html", {"pending": pending, "sessions": sessions, "form": DecisionForm()})
 
 
-@access(TRAINER)
-@require_POST
+@access(TRAINER, methods=POST)
 def trainer_decide(request, enrolment_id: int, code: str):
     # Through the trainer's own scope: unassigned trainers get a 404 at once.
     enrolment = get_visible_or_404(
@@ -165,7 +172,7 @@ def evidence_file(request, evidence_id: int):
 
 
 
-@access(PROGRAM_ADMIN)
+@access(PROGRAM_ADMIN, methods=GET_POST)
 def admin_move_version(request, enrolment_id: int):
     """Move an enrolment to a newer published version, mapping each old outcome."""
     from .models import FrameworkVersion

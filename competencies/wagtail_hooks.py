@@ -13,7 +13,7 @@ from django.urls.resolvers import RoutePattern
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from config.access import PROGRAM_ADMIN, Policy, enforce
+from config.access import GET, GET_POST, PROGRAM_ADMIN, Policy, enforce
 
 from . import admin_views
 
@@ -21,8 +21,8 @@ from . import admin_views
 class _PolicyFirstPattern(URLPattern):
     """A URL pattern that re-applies its policy around whatever wraps its view."""
 
-    def __init__(self, pattern, callback, *, policy: Policy, name: str):
-        self.policy = policy
+    def __init__(self, pattern, callback, *, policy: Policy, methods: tuple[str, ...], name: str):
+        self.policy, self.methods = policy, methods
         super().__init__(pattern, callback, name=name)
 
     @property
@@ -31,12 +31,15 @@ class _PolicyFirstPattern(URLPattern):
 
     @callback.setter
     def callback(self, view):
-        self._callback = enforce(self.policy)(view)
+        self._callback = enforce(self.policy, self.methods)(view)
 
 
-def _admin_path(route: str, view, name: str, policy: Policy = PROGRAM_ADMIN) -> URLPattern:
+def _admin_path(
+    route: str, view, name: str, policy: Policy = PROGRAM_ADMIN, methods: tuple[str, ...] = GET
+) -> URLPattern:
     return _PolicyFirstPattern(
-        RoutePattern(route, name=name, is_endpoint=True), view, policy=policy, name=name
+        RoutePattern(route, name=name, is_endpoint=True), view, policy=policy, methods=methods,
+        name=name,
     )
 
 
@@ -45,7 +48,8 @@ def register_framework_admin_urls():
     return [
         _admin_path("frameworks/", admin_views.frameworks_index, "competencies_frameworks"),
         _admin_path(
-            "frameworks/import/", admin_views.framework_import, "competencies_framework_import"
+            "frameworks/import/", admin_views.framework_import, "competencies_framework_import",
+            methods=GET_POST,
         ),
         _admin_path(
             "frameworks/versions/<int:version_id>/case.json",

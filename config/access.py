@@ -5,6 +5,11 @@ Django admin) get theirs from ``declare_urlpatterns`` in ``config/urls.py``. Eit
 the callback ends up wrapped by ``enforce`` and carries ``.access_policy``, which
 ``tests/test_access_policy.py`` reads for every pattern Django can resolve.
 
+Our own views also say which HTTP methods they take (``@access(POLICY, methods=POST)``;
+GET alone by default, HEAD with GET). Any other method is a 405 naming the allowed
+ones, answered after the policy so that outsiders learn nothing about the view.
+Class-based third-party views keep answering 405 themselves.
+
 Policies are about roles. Which *record* a permitted user may touch is a queryset
 scope in the owning app's ``permissions.py`` (see ``get_visible_or_404``).
 """
@@ -15,7 +20,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver
 
 from accounts.roles import Role, roles_of
@@ -62,6 +67,20 @@ DJANGO_ADMIN = Policy(
 
 ALL_POLICIES = (PUBLIC, SIGNED_IN, TRAINEE, TRAINER, PROGRAM_ADMIN, WAGTAIL_ADMIN, DJANGO_ADMIN)
 
+# The method sets our views declare.
+GET = ("GET",)
+POST = ("POST",)
+GET_POST = ("GET", "POST")
+
+
+def _allowed_methods(methods) -> frozenset[str] | None:
+    if methods is None:
+        return None
+    allowed = {method.upper() for method in methods}
+    if "GET" in allowed:
+        allowed.add("HEAD")
+    return frozenset(allowed)
+
 
 def _refuse(request, policy: Policy):
     from audit.services import audit_record
@@ -80,42 +99,53 @@ def _refuse(request, policy: Policy):
     raise PermissionDenied
 
 
-def enforce(policy: Policy) -> Callable:
-    """Wrap a view so that it only runs for users its policy allows."""
+def enforce(policy: Policy, methods=None) -> Callable:
+    """Wrap a view so that it only runs for users its policy allows and, when
+    ``methods`` is given, only for those HTTP methods (else the view decides)."""
+    allowed = _allowed_methods(methods)
 
     def decorator(view):
         if getattr(view, "access_policy", None) is not None and view.access_policy != policy:
             raise ValueError(f"{view!r} already declares {view.access_policy.name}")
+        view_methods = allowed if allowed is not None else getattr(view, "http_methods", None)
 
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not policy.allows(request.user):
                 return _refuse(request, policy)
+            if view_methods is not None and request.method not in view_methods:
+                return HttpResponseNotAllowed(sorted(view_methods))
             return view(request, *args, **kwargs)
 
         wrapper.access_policy = policy
+        wrapper.http_methods = view_methods
         return wrapper
 
     return decorator
 
 
-access = enforce
+def access(policy: Policy, *, methods=GET) -> Callable:
+    """Declare a view's policy and the HTTP methods it takes (GET, with HEAD, by default)."""
+    return enforce(policy, methods)
 
 
 def declare_urlpatterns(
-    patterns: Iterable, default: Policy, overrides: dict[str, Policy] | None = None
+    patterns: Iterable, default: Policy, overrides: dict[str, Policy] | None = None,
+    methods: dict[str, tuple[str, ...]] | None = None,
 ) -> list:
-    """Give every pattern in a third-party URL set a policy (by URL name, else default)."""
+    """Give every pattern in a third-party URL set a policy (by URL name, else default)
+    and, for function views named in ``methods``, the HTTP methods they take."""
     overrides = overrides or {}
+    methods = methods or {}
     patterns = list(patterns)
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            declare_urlpatterns(pattern.url_patterns, default, overrides)
+            declare_urlpatterns(pattern.url_patterns, default, overrides, methods)
         elif isinstance(pattern, URLPattern):
             policy = overrides.get(pattern.name or "", default)
             callback = pattern.callback
             if getattr(callback, "access_policy", None) is None:
-                pattern.callback = enforce(policy)(callback)
+                pattern.callback = enforce(policy, methods.get(pattern.name or ""))(callback)
     return patterns
 
 

@@ -10,6 +10,8 @@ from accounts import views as account_views
 from config import views
 from config.access import (
     DJANGO_ADMIN,
+    GET,
+    GET_POST,
     PUBLIC,
     SIGNED_IN,
     WAGTAIL_ADMIN,
@@ -22,7 +24,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 
 def _to(pattern_name: str):
-    return access(PUBLIC)(RedirectView.as_view(pattern_name=pattern_name, query_string=True))
+    # POST too: Wagtail's own "Log out" button posts to its old URL.
+    redirect = RedirectView.as_view(pattern_name=pattern_name, query_string=True)
+    return access(PUBLIC, methods=GET_POST)(redirect)
 
 
 # allauth's pages are public (sign in, sign up, reset) except those about an account.
@@ -39,6 +43,13 @@ _ACCOUNT_PAGES = {
 }
 # The Wagtail admin's own static helpers need no login.
 _WAGTAIL_PUBLIC = {"wagtailadmin_sprite": PUBLIC, "wagtailadmin_javascript_catalog": PUBLIC}
+# Wagtail's public function views answer any method; pages and documents are read, and
+# only the password forms of restricted ones are posted.
+_SERVE_METHODS = {
+    "wagtail_serve": GET, "wagtaildocs_serve": GET,
+    "wagtailcore_authenticate_with_password": GET_POST,
+    "wagtaildocs_authenticate_with_password": GET_POST,
+}
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -68,9 +79,14 @@ urlpatterns = [
         include((declare_urlpatterns(admin.site.get_urls(), DJANGO_ADMIN), "admin"), namespace="admin"),
     ),
     # Documents are served through Wagtail's view, which applies collection privacy.
-    path("documents/", include(declare_urlpatterns(wagtaildocs_urls.urlpatterns, PUBLIC))),
+    path(
+        "documents/",
+        include(declare_urlpatterns(wagtaildocs_urls.urlpatterns, PUBLIC, methods=_SERVE_METHODS)),
+    ),
 ]
 
 # Wagtail serves every page it owns; page privacy is applied by Wagtail's own
 # view restrictions. This must stay last.
-urlpatterns += [path("", include(declare_urlpatterns(wagtail_urls.urlpatterns, PUBLIC)))]
+urlpatterns += [
+    path("", include(declare_urlpatterns(wagtail_urls.urlpatterns, PUBLIC, methods=_SERVE_METHODS)))
+]

@@ -6,9 +6,17 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
 
-from config.access import PROGRAM_ADMIN, SIGNED_IN, TRAINEE, TRAINER, access, get_visible_or_404
+from config.access import (
+    GET_POST,
+    POST,
+    PROGRAM_ADMIN,
+    SIGNED_IN,
+    TRAINEE,
+    TRAINER,
+    access,
+    get_visible_or_404,
+)
 from config.csvexport import csv_response
 from config.forms import add_service_errors
 from courses.models import Cohort, Enrolment, TrainerAssignment
@@ -69,7 +77,7 @@ def _no_store(response):
 _PRIVATE_FIELDS = ("notes", "case_reference")
 
 
-@access(TRAINEE)
+@access(TRAINEE, methods=GET_POST)
 @never_cache
 @sensitive_post_parameters(*_PRIVATE_FIELDS)
 def my_hours(request):
@@ -104,7 +112,7 @@ def _visible_sessions(user):
     ).select_related("enrolment__trainee", "enrolment__cohort__program", "trainer")
 
 
-@access(SIGNED_IN)
+@access(SIGNED_IN, methods=GET_POST)
 @never_cache
 @sensitive_post_parameters(*_PRIVATE_FIELDS)
 def session_detail(request, session_id: int):
@@ -143,8 +151,7 @@ def session_detail(request, session_id: int):
     }))
 
 
-@access(TRAINEE)
-@require_POST
+@access(TRAINEE, methods=POST)
 def session_withdraw(request, session_id: int):
     session = get_visible_or_404(request, ConsultationSession.objects.filter(enrolment__trainee=request.user), pk=session_id)
     try:
@@ -169,8 +176,7 @@ def _back(request):
     return redirect(target if target.startswith("/") and not target.startswith("//") else "competencies:trainer_queue")
 
 
-@access(TRAINER)
-@require_POST
+@access(TRAINER, methods=POST)
 def session_confirm(request, session_id: int):
     session = _trainer_session(request, session_id)
     try:
@@ -183,8 +189,7 @@ def session_confirm(request, session_id: int):
     return _back(request)
 
 
-@access(TRAINER)
-@require_POST
+@access(TRAINER, methods=POST)
 def session_dispute(request, session_id: int):
     session = _trainer_session(request, session_id)
     form = DisputeForm(request.POST)
@@ -201,7 +206,7 @@ def session_dispute(request, session_id: int):
     return _back(request)
 
 
-@access(TRAINER)
+@access(TRAINER, methods=GET_POST)
 def group_session(request):
     enrolments = Enrolment.objects.for_trainer(request.user).active().select_related("trainee", "cohort")
     form = GroupSessionForm(request.POST or None, enrolments=enrolments)
@@ -251,8 +256,7 @@ def cohort_summary_csv(request, cohort_id: int):
     )
 
 
-@access(TRAINEE)
-@require_POST
+@access(TRAINEE, methods=POST)
 def export_pdf(request):
     services.hours_export_request(actor=request.user, enrolment=_enrolment_of(request.user))
     messages.success(request, "Your printable log is being prepared; it appears below in a moment.")

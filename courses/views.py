@@ -2,10 +2,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
 from audit.models import AuditEvent
 from config.access import (
+    GET_POST,
+    POST,
     PROGRAM_ADMIN,
     SIGNED_IN,
     TRAINEE,
@@ -87,8 +88,7 @@ def _back_to(lesson, request, anchor: str = ""):
     return redirect(lesson.get_url(request) + (f"#{anchor}" if anchor else ""))
 
 
-@access(TRAINEE)
-@require_POST
+@access(TRAINEE, methods=POST)
 def lesson_read(request, lesson_id: int):
     lesson, enrolment = _lesson_for_trainee(request, lesson_id)
     progress = services.lesson_mark_read(enrolment=enrolment, lesson=lesson)
@@ -99,8 +99,7 @@ def lesson_read(request, lesson_id: int):
     return _back_to(lesson, request, "lesson-status")
 
 
-@access(TRAINEE)
-@require_POST
+@access(TRAINEE, methods=POST)
 def check_submit(request, lesson_id: int, check_id: str):
     lesson, enrolment = _lesson_for_trainee(request, lesson_id)
     answers = {
@@ -126,8 +125,7 @@ def check_submit(request, lesson_id: int, check_id: str):
     return _back_to(lesson, request, f"check-{check_id}")
 
 
-@access(TRAINEE)
-@require_POST
+@access(TRAINEE, methods=POST)
 def reflection_save(request, lesson_id: int, prompt_id: str):
     lesson, enrolment = _lesson_for_trainee(request, lesson_id)
     form = ReflectionForm(request.POST)
@@ -149,7 +147,7 @@ def reflection_save(request, lesson_id: int, prompt_id: str):
 # --- Admission -----------------------------------------------------------------
 
 
-@access(SIGNED_IN)
+@access(SIGNED_IN, methods=GET_POST)
 def apply(request, program_slug: str):
     program = get_object_or_404(Program, slug=program_slug)
     state = selectors.application_state(user=request.user, program=program)
@@ -190,7 +188,7 @@ def applications(request):
     )
 
 
-@access(PROGRAM_ADMIN)
+@access(PROGRAM_ADMIN, methods=GET_POST)
 def application_decide(request, application_id: int):
     application = get_object_or_404(
         Application.objects.select_related("applicant", "cohort__program"), pk=application_id

@@ -2,9 +2,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 
-from config.access import PROGRAM_ADMIN, access
+from config.access import POST, PROGRAM_ADMIN, access
 
 from . import services
 from .models import Job
@@ -29,8 +28,7 @@ def job_list(request):
     })
 
 
-@access(PROGRAM_ADMIN)
-@require_POST
+@access(PROGRAM_ADMIN, methods=POST)
 def job_retry(request, job_id: int):
     job = get_object_or_404(Job, pk=job_id)
     try:

@@ -123,18 +123,27 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     report = getattr(config, "kapstone_access_report", None)
     if not report:
         return
-    patterns, checked, outcomes = report
+    patterns, checked, roles_count, methods, outcomes = report
     write = terminalreporter.write_line
-    terminalreporter.section("access policy: URL patterns × roles")
+    terminalreporter.section("access policy: URL patterns × roles × methods")
+    cells = {(policy, role, method) for policy, role, method, _ in outcomes}
     write(f"{patterns} URL patterns walked, {checked} resolved to a declared policy")
-    roles = sorted({role for _, role, _ in outcomes})
-    policies = sorted({policy for policy, _, _ in outcomes})
+    write(f"{checked} patterns × {roles_count} roles × {len(methods)} methods "
+          f"= {checked * roles_count * len(methods)} cells; {sum(outcomes.values())} requests "
+          f"(Wagtail/Django admin: every role GETs, other methods one role per pattern); "
+          f"{len(cells)} policy × role × method groups all exercised")
+    roles = sorted({role for _, role, _, _ in outcomes})
+    policies = sorted({policy for policy, _, _, _ in outcomes})
+    write("requests per policy and role (all methods; /n! = failures):")
     write(f"{'policy':<16}" + "".join(f"{r[:12]:>14}" for r in roles))
     for policy in policies:
-        cells = []
+        row = []
         for role in roles:
-            ok = outcomes.get((policy, role, "ok"), 0)
-            bad = outcomes.get((policy, role, "FAIL"), 0)
-            cells.append(f"{ok}{'/' + str(bad) + '!' if bad else ''}".rjust(14))
-        write(f"{policy:<16}" + "".join(cells))
+            ok = sum(n for (p, r, _, v), n in outcomes.items() if (p, r, v) == (policy, role, "ok"))
+            bad = sum(n for (p, r, _, v), n in outcomes.items() if (p, r, v) == (policy, role, "FAIL"))
+            row.append(f"{ok}{'/' + str(bad) + '!' if bad else ''}".rjust(14))
+        write(f"{policy:<16}" + "".join(row))
+    write("requests per method: " + ", ".join(
+        f"{method} {sum(n for (_, _, m, _), n in outcomes.items() if m == method)}" for method in methods
+    ))
     write(f"{sum(outcomes.values())} requests checked")

@@ -1,4 +1,5 @@
-"""Every URL × every role: the response must match the URL's declared policy.
+"""Every URL × every role × every HTTP method: the response must match the URL's
+declared policy, and a method the view does not take is a 405 (or the policy's refusal).
 
 The URL list comes from Django's resolver, so a new view (ours, Wagtail's, allauth's)
 is covered the moment it is routed, and fails here until it declares a policy.
@@ -19,6 +20,9 @@ ROLES = (
     "program_admin", "curriculum_editor",
 )
 SIGNED_IN_ROLES = frozenset(ROLES) - {"anonymous"}
+# Our own code: its views declare the methods they take.
+OUR_APPS = {"accounts", "audit", "certificates", "cms", "competencies", "config", "consultation",
+            "courses", "jobs"}
 
 # The specification, written independently of config/access.py: who each policy admits.
 ADMITS = {
@@ -114,25 +118,65 @@ def _is_login_redirect(response) -> bool:
 # Wagtail's deliberate error page for checking error reporting.
 DELIBERATE_ERRORS = {"wagtailadmin_error_test"}
 
+# Every method a browser or a script may send. No view of ours takes the last four, so
+# they are sent first and must leave the database as they found it.
+METHODS = ("OPTIONS", "PUT", "PATCH", "DELETE", "GET", "HEAD", "POST")
+NEVER_ACCEPTED_BY_US = ("OPTIONS", "PUT", "PATCH", "DELETE")
+# Wagtail's and Django's admin URLs (270 of them, refused before any view runs for all
+# but the admins) get the cheaper check: every role GETs every pattern, and each other
+# method is sent to every pattern by one role, the role changing from pattern to pattern.
+SAMPLED_POLICIES = {"wagtail-admin", "django-admin"}
 
-def _verdict(route, policy, role, response) -> str | None:
+
+def accepted_methods(view) -> frozenset[str] | None:
+    """The methods a view answers: declared with ``@access`` (and for Wagtail's public
+    views in config/urls.py), or the handlers of a class-based view; None when a
+    third-party function view decides for itself."""
+    declared = getattr(view, "http_methods", None)
+    if declared is not None:
+        return frozenset(declared)
+    view_class = getattr(view, "view_class", None)
+    if view_class is None:
+        return None
+    names = {name for name in view_class.http_method_names if hasattr(view_class, name)}
+    if "get" in names:
+        names.add("head")
+    return frozenset(name.upper() for name in names)
+
+
+def _refusal(role, response) -> str | None:
+    if role == "anonymous":
+        return None if _is_login_redirect(response) else f"expected login redirect, got {response.status_code}"
+    return None if response.status_code == 403 else f"expected 403, got {response.status_code}"
+
+
+def _verdict(route, policy, role, method, accepted, ours, response) -> str | None:
     """None when the response is what the policy promises, else a description."""
     status = response.status_code
     if status >= 500 and route.name not in DELIBERATE_ERRORS:
         return f"server error {status}"
-    if policy.name == "public":
-        # Nothing to refuse; public flows may still redirect (e.g. to sign in).
-        return None
-    admitted = role in ADMITS[policy.name]
-    if route.name in RECORD_URLS and admitted:
-        may_open = RECORD_URLS[route.name][1]
-        if role in may_open:
-            return None if status == 200 else f"expected 200 for own record, got {status}"
-        return None if status == 404 else f"expected 404 for another's record, got {status}"
+    admitted = policy.name == "public" or role in ADMITS[policy.name]
     if not admitted:
-        if role == "anonymous":
-            return None if _is_login_redirect(response) else f"expected login redirect, got {status}"
-        return None if status == 403 else f"expected 403, got {status}"
+        # The policy answers before the view runs, whatever the method.
+        return _refusal(role, response)
+    if accepted is not None and method not in accepted:
+        # Third-party views may answer from their own gate first (allauth redirects to
+        # reauthenticate or shows its bad-link page); ours say 405. The database check
+        # around the sweep proves neither did anything.
+        if not ours:
+            return None
+        return None if status == 405 else f"expected 405 (takes {sorted(accepted)}), got {status}"
+    if route.name in RECORD_URLS:
+        may_open = RECORD_URLS[route.name][1]
+        if role not in may_open:
+            return None if status == 404 else f"expected 404 for another's record, got {status}"
+        if method in ("GET", "HEAD"):
+            return None if status == 200 else f"expected 200 for own record, got {status}"
+        return None
+    if policy.name == "public" or method not in ("GET", "HEAD"):
+        # Nothing to refuse; public flows may still redirect (e.g. to sign in), and an
+        # empty POST may be answered with a form error or a redirect.
+        return None
     if status == 403 or _is_login_redirect(response):
         return f"refused ({status}) although {policy.name} admits {role}"
     # 404 is a fair answer from an admitted role's view (no such object, no stage in a
@@ -140,7 +184,21 @@ def _verdict(route, policy, role, response) -> str | None:
     return None
 
 
+def _send(client, method: str, url: str):
+    if method == "POST":
+        return client.post(url, {})
+    return client.generic(method, url)
+
+
+def _admitted(policy, role) -> bool:
+    return policy.name == "public" or role in ADMITS[policy.name]
+
+
 def test_every_url_declares_a_policy_and_every_role_gets_what_it_promises(records, request):
+    """Every URL pattern × every role × every method."""
+    from audit.models import AuditEvent
+    from db_snapshot import changed_tables, db_fingerprint
+
     world = records
     routes = walk_routes({name: sample(world) for name, (sample, _) in RECORD_URLS.items()})
     undeclared, unresolvable, checked = [], [], []
@@ -154,36 +212,79 @@ def test_every_url_declares_a_policy_and_every_role_gets_what_it_promises(record
         if policy is None:
             undeclared.append(f"{route.url} ({route.name})")
         else:
-            checked.append((route, policy))
+            checked.append((route, policy, accepted_methods(match.func)))
     assert not undeclared, "URLs without an access policy:\n" + "\n".join(undeclared)
     assert not unresolvable, "Sample URLs that do not resolve:\n" + "\n".join(unresolvable)
+    # "ours": views of our apps that declare their methods (Wagtail's viewsets of our
+    # models keep Wagtail's own permission gate, which may answer before the 405).
+    undeclared_methods = [
+        route.name for route, _, accepted in checked
+        if accepted is None and resolve(route.url).func.__module__.split(".")[0] in OUR_APPS
+    ]
+    checked = [
+        (route, policy, accepted, getattr(resolve(route.url).func, "http_methods", None) is not None)
+        for route, policy, accepted in checked
+    ]
+    assert not undeclared_methods, "Our views must declare their methods: " + ", ".join(
+        undeclared_methods
+    )
 
     failures, outcomes = [], Counter()
     client = Client(raise_request_exception=False)
-    for role, user in world.users().items():
-        client.logout()
-        if user is not None:
-            client.force_login(user)
-        for route, policy in checked:
-            response = client.get(route.url)
-            problem = _verdict(route, policy, role, response)
-            outcomes[(policy.name, role, "ok" if problem is None else "FAIL")] += 1
-            if problem:
-                failures.append(f"{role:<18} GET {route.url} [{policy.name}]: {problem}")
-            if policy.name not in ("public",) and role not in ADMITS[policy.name]:
-                # A refusal must not depend on the method: the view never runs.
-                response = client.post(route.url, {})
-                problem = _verdict(route, policy, role, response)
-                if problem:
-                    failures.append(f"{role:<18} POST {route.url} [{policy.name}]: {problem}")
+    users = world.users()
 
-    request.config.kapstone_access_report = (len(routes), len(checked), outcomes)
+    def sign_in(role):
+        client.logout()
+        if users[role] is not None:
+            client.force_login(users[role])
+
+    def sweep(methods, *, want=lambda route, policy, role, method, accepted: True):
+        for role_index, role in enumerate(users):
+            sign_in(role)
+            for route_index, (route, policy, accepted, ours) in enumerate(checked):
+                for method in methods:
+                    if not want(route, policy, role, method, accepted):
+                        continue
+                    if (policy.name in SAMPLED_POLICIES and method != "GET"
+                            and (route_index + METHODS.index(method)) % len(users) != role_index):
+                        # The admins' own URLs: every method once per pattern, the
+                        # role taking turns; every role reads every pattern.
+                        continue
+                    response = _send(client, method, route.url)
+                    problem = _verdict(route, policy, role, method, accepted, ours, response)
+                    outcomes[(policy.name, role, method, "ok" if problem is None else "FAIL")] += 1
+                    if problem:
+                        failures.append(f"{role:<18} {method:<7} {route.url} [{policy.name}]: {problem}")
+                    if method == "POST" and users[role] is not None and response.status_code != 403:
+                        sign_in(role)  # an empty POST may have signed them out (logout)
+
+    # 1. Methods none of our views take: refused or 405, and nothing at all is written
+    # but the audit trail's record of the refusals.
+    before, last_event = db_fingerprint(), AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    sweep(NEVER_ACCEPTED_BY_US)
+    changed = changed_tables(before, db_fingerprint())
+    assert not changed, f"OPTIONS/PUT/PATCH/DELETE changed: {changed}"
+    new_verbs = set(AuditEvent.objects.filter(pk__gt=last_event).values_list("verb", flat=True))
+    assert new_verbs <= {"access.refused"}, new_verbs
+    # 2. Reading.
+    sweep(("GET", "HEAD"))
+    # 3. An empty POST: everywhere a role is refused, and wherever an admitted role's
+    # view is ours or is known not to take POST (Wagtail's own forms are Wagtail's).
+    sweep(("POST",), want=lambda route, policy, role, method, accepted: (
+        not _admitted(policy, role)
+        or (accepted is not None and (policy.name != "wagtail-admin" or "POST" not in accepted))
+    ))
+
+    request.config.kapstone_access_report = (len(routes), len(checked), len(users), METHODS, outcomes)
     assert not failures, f"{len(failures)} responses contradict their policy:\n" + "\n".join(
         failures[:80]
     )
-    by_policy = Counter(policy.name for _, policy in checked)
+    by_policy = Counter(policy.name for _, policy, _, _ in checked)
     # Every kind of policy is exercised: a regression that drops one shows up here.
     assert set(by_policy) == set(ADMITS) - {"django-admin"} | ({"django-admin"} & set(by_policy))
+    # Every method reached a view that takes it and one that does not.
+    answered = {method for (_, _, method, _) in outcomes}
+    assert answered == set(METHODS)
 
 
 def test_record_urls_name_real_routes():

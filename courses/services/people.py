@@ -75,6 +75,10 @@ def enrolment_create(
     and give them the Trainee role."""
     if Enrolment.objects.filter(trainee=trainee, cohort=cohort).exists():
         raise ValidationError({"trainee": f"{trainee} is already enrolled in {cohort}."})
+    if actor is not None and actor.pk == trainee.pk:
+        # An admin who trains too applies like anyone else; enrolling oneself would skip
+        # the admission decision and the license check another admin makes.
+        raise ValidationError({"trainee": "Nobody enrols themselves; another program admin must."})
     version = None
     framework = cohort.program.framework
     if framework is not None:
@@ -112,6 +116,8 @@ def enrolment_update(*, actor, enrolment: Enrolment, **values) -> Enrolment:
     unknown = set(values) - set(_ENROLMENT_FIELDS)
     if unknown:
         raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
+    if actor is not None and actor.pk == enrolment.trainee_id:
+        raise ValidationError("Nobody changes their own enrolment; another program admin must.")
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     changed = _changes(enrolment, values)
     if not changed:
@@ -153,6 +159,8 @@ def assignment_create(
     """Assign a trainer to a trainee in a cohort. The trainer gets the Trainer role."""
     if trainer.pk == trainee.pk:
         raise ValidationError({"trainer": "A trainer cannot be assigned to themselves."})
+    if actor is not None and actor.pk == trainee.pk:
+        raise ValidationError({"trainee": "Nobody chooses their own trainer; another program admin must."})
     if not Enrolment.objects.filter(trainee=trainee, cohort=cohort).exists():
         raise ValidationError({"trainee": f"{trainee} is not enrolled in {cohort}."})
     if TrainerAssignment.objects.filter(
