@@ -3,6 +3,8 @@
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from config.admin_search import BoundedSearchIndexView
+
 from .models import AuditEvent
 
 
@@ -13,6 +15,7 @@ class AuditEventViewSet(ModelViewSet):
     menu_label = "Audit trail"
     menu_order = 900
     add_to_admin_menu = True
+    index_view_class = BoundedSearchIndexView
     inspect_view_enabled = True
     copy_view_enabled = False
     list_display = ["occurred_at", "actor_email", "verb", "target_repr", "ip_address"]
