@@ -6,6 +6,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from audit.services import audit_record
 from courses.models import Enrolment, TrainerAssignment
@@ -23,6 +24,7 @@ _PHONE = re.compile(r"(?:\+?\d[\s().-]?){9,}\d")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 
 
+@sensitive_variables("texts")
 def identifying_details(*texts: str) -> list[str]:
     """Warnings for text that looks like it identifies a patient."""
     found = []
@@ -90,6 +92,12 @@ def _notify(to: str, subject: str, body: str) -> None:
     enqueue(send_email, to=[to], subject=subject, body=body)
 
 
+# Private text stays out of error reports. ``kwds`` is the keyword arguments as held by
+# transaction.atomic's own wrapper frame, which sits between this decorator and the body.
+PRIVATE_VARIABLES = ("notes", "case_reference", "values", "kwds")
+
+
+@sensitive_variables(*PRIVATE_VARIABLES)
 @transaction.atomic
 def session_log(*, actor, enrolment, trainer, date, minutes, category, start_time=None,
                 format=ConsultationSession.Format.INDIVIDUAL,
@@ -123,6 +131,7 @@ def _locked(session) -> ConsultationSession:
     ).get(pk=session.pk)
 
 
+@sensitive_variables(*PRIVATE_VARIABLES)
 @transaction.atomic
 def session_update(*, actor, session, revision: int, **values) -> ConsultationSession:
     """Change a pending or disputed entry; it goes back to the trainer as pending."""
@@ -224,6 +233,7 @@ def session_dispute(*, trainer, session, revision: int, comment: str) -> Consult
     return session
 
 
+@sensitive_variables(*PRIVATE_VARIABLES)
 @transaction.atomic
 def session_correct(*, actor, original, **values) -> ConsultationSession:
     """Propose a correction of a confirmed entry: a new pending entry that, once

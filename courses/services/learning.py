@@ -7,6 +7,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from audit.services import audit_record
 
@@ -140,6 +141,8 @@ def knowledge_check_submit(
     return attempt
 
 
+# ``kwds``: transaction.atomic's wrapper frame holds the arguments under that name.
+@sensitive_variables("text", "kwds")
 @transaction.atomic
 def reflection_save(*, enrolment: Enrolment, lesson, prompt_id: str, text: str) -> Reflection:
     prompts = lesson.reflection_prompts()
