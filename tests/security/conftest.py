@@ -66,10 +66,21 @@ def populated(complete, settings, tmp_path):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    write = terminalreporter.write_line
+    extras = []
+    if getattr(config, "kapstone_url_fuzz", None):
+        extras.append("{} routes with parameters, {} hostile URLs each sent as GET and POST".format(*config.kapstone_url_fuzz))
+    if getattr(config, "kapstone_escape_report", None):
+        extras.append(f"{config.kapstone_escape_report} HTML pages (all roles) checked for unescaped script")
+    if getattr(config, "kapstone_privacy_report", None):
+        extras.append(f"{config.kapstone_privacy_report} places searched for private notes and reflections")
     report = getattr(config, "kapstone_fuzz_report", None)
+    if extras:
+        terminalreporter.section("security checks")
+        for line in extras:
+            write(line)
     if not report:
         return
-    write = terminalreporter.write_line
     terminalreporter.section("input fuzzing: every form × hostile submissions")
     write(f"{'form':<48}{'role':>16}{'examples':>10}{'refused':>9}{'5xx/bad':>9}")
     for key, r in sorted(report.items()):
