@@ -23,7 +23,7 @@ def cipher() -> MultiFernet:
 
 
 # The plaintext is a private note: keep it out of error reports' frame variables.
-@sensitive_variables("text")
+@sensitive_variables()
 def encrypt(text: str) -> str:
     return cipher().encrypt(text.encode("utf-8")).decode("ascii")
 
@@ -44,7 +44,7 @@ class EncryptedTextField(models.TextField):
             return value or ""
         return decrypt(value)
 
-    @sensitive_variables("value")
+    @sensitive_variables()
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         if not value:

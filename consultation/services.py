@@ -92,12 +92,9 @@ def _notify(to: str, subject: str, body: str) -> None:
     enqueue(send_email, to=[to], subject=subject, body=body)
 
 
-# Private text stays out of error reports. ``kwds`` is the keyword arguments as held by
-# transaction.atomic's own wrapper frame, which sits between this decorator and the body.
-PRIVATE_VARIABLES = ("notes", "case_reference", "values", "kwds")
-
-
-@sensitive_variables(*PRIVATE_VARIABLES)
+# Notes are private: an error report shows no variable of this or any deeper frame
+# (transaction.atomic's wrapper and the database layer hold the notes too).
+@sensitive_variables()
 @transaction.atomic
 def session_log(*, actor, enrolment, trainer, date, minutes, category, start_time=None,
                 format=ConsultationSession.Format.INDIVIDUAL,
@@ -131,7 +128,9 @@ def _locked(session) -> ConsultationSession:
     ).get(pk=session.pk)
 
 
-@sensitive_variables(*PRIVATE_VARIABLES)
+# Notes are private: an error report shows no variable of this or any deeper frame
+# (transaction.atomic's wrapper and the database layer hold the notes too).
+@sensitive_variables()
 @transaction.atomic
 def session_update(*, actor, session, revision: int, **values) -> ConsultationSession:
     """Change a pending or disputed entry; it goes back to the trainer as pending."""
@@ -233,7 +232,9 @@ def session_dispute(*, trainer, session, revision: int, comment: str) -> Consult
     return session
 
 
-@sensitive_variables(*PRIVATE_VARIABLES)
+# Notes are private: an error report shows no variable of this or any deeper frame
+# (transaction.atomic's wrapper and the database layer hold the notes too).
+@sensitive_variables()
 @transaction.atomic
 def session_correct(*, actor, original, **values) -> ConsultationSession:
     """Propose a correction of a confirmed entry: a new pending entry that, once

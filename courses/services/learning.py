@@ -141,8 +141,9 @@ def knowledge_check_submit(
     return attempt
 
 
-# ``kwds``: transaction.atomic's wrapper frame holds the arguments under that name.
-@sensitive_variables("text", "kwds")
+# Reflections are private: an error report shows no variable of this or any deeper
+# frame (transaction.atomic's wrapper and the database layer hold the text too).
+@sensitive_variables()
 @transaction.atomic
 def reflection_save(*, enrolment: Enrolment, lesson, prompt_id: str, text: str) -> Reflection:
     prompts = lesson.reflection_prompts()

@@ -1,9 +1,8 @@
 """A world where every form the project serves has something to act on.
 
 Trainee A has a complete record (evidence file, a pending consultation entry, an hours
-export, a certificate), a pending sign-off request and a lesson reflection; someone with
-no role has applied to the open cohort; a newer framework version is published; a
-background job has failed.
+export, a certificate) and a pending sign-off request; someone with no role has applied
+to the open cohort; a newer framework version is published; a background job has failed.
 """
 
 import datetime

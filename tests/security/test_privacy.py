@@ -58,7 +58,7 @@ def test_notes_and_reflections_appear_nowhere_but_their_own_pages(
     for event in AuditEvent.objects.all()[:40]:
         url = f"/admin/audit_auditevent/inspect/{event.pk}/"
         places[f"admin page {url}"] = client.get(url).content.decode()
-    places["error report"] = _error_report_when_saving_notes_fails(world, caplog)
+    places["error reports (notes, reflection)"] = _error_reports(world, caplog)
 
     leaks = [where for where, text in places.items() if NOTES in text or REFLECTION in text]
     request.config.kapstone_privacy_report = len(places)
@@ -66,26 +66,41 @@ def test_notes_and_reflections_appear_nowhere_but_their_own_pages(
     assert len(journey.mails) >= 3 and len(places) > 40
 
 
-def _error_report_when_saving_notes_fails(world, caplog) -> str:
-    """The text of the e-mail Django sends admins about a 500 while notes are saved
-    (the failure strikes inside the service, with the notes in its local variables)."""
-    import datetime
+def _error_report(caplog, client, url: str, data: dict, failing: str) -> str:
+    """The text of the e-mail Django sends admins about a 500 from ``url``; the failure
+    strikes deep in the save (``failing`` is patched to raise), with the private text in
+    the local variables of every frame on the way."""
     from unittest import mock
 
-    from django.utils import timezone
-
     caplog.clear()
-    client = Client(raise_request_exception=False)
-    client.force_login(world.trainee_a)
-    with mock.patch("consultation.services.audit_record", side_effect=RuntimeError("disk full")):
-        response = client.post("/trainee/hours/", {
-            "trainer": world.trainer_a.pk, "date": (timezone.localdate() - datetime.timedelta(days=1)).isoformat(),
-            "start_time": "07:13", "minutes": 30, "category": "E1", "format": "individual",
-            "modality": "video", "case_reference": "", "notes": NOTES + " again",
-        })
-    assert response.status_code == 500, response.context["form"].errors
+    with mock.patch(failing, side_effect=RuntimeError("disk full")):
+        response = client.post(url, data)
+    assert response.status_code == 500
     record = next(r for r in caplog.records if r.name == "django.request" and r.exc_info)
     reporter = ExceptionReporter(record.request, *record.exc_info, is_email=True)
     text = reporter.get_traceback_text() + reporter.get_traceback_html()
     assert "disk full" in text  # the report is real
     return text + "\n".join(r.getMessage() for r in caplog.records)
+
+
+def _error_reports(world, caplog) -> str:
+    import datetime
+
+    from django.utils import timezone
+
+    from cms.models import LessonPage
+
+    client = Client(raise_request_exception=False)
+    client.force_login(world.trainee_a)
+    notes = _error_report(caplog, client, "/trainee/hours/", {
+        "trainer": world.trainer_a.pk, "date": (timezone.localdate() - datetime.timedelta(days=1)).isoformat(),
+        "start_time": "07:13", "minutes": 30, "category": "E1", "format": "individual",
+        "modality": "video", "case_reference": "", "notes": NOTES + " again",
+    }, "consultation.services.audit_record")
+    lesson = next(p for p in LessonPage.objects.live().specific() if p.reflection_prompts())
+    prompt_id = next(iter(lesson.reflection_prompts()))
+    reflection = _error_report(
+        caplog, client, f"/learn/lessons/{lesson.pk}/reflections/{prompt_id}/",
+        {"text": REFLECTION + " again"}, "courses.services.learning.Reflection.objects.update_or_create",
+    )
+    return notes + reflection
