@@ -5,6 +5,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from config.admin_search import BoundedSearchIndexView
+
 from .models import AuditEvent
 
 
@@ -29,6 +31,7 @@ class AuditEventViewSet(ModelViewSet):
     menu_order = 900
     add_to_admin_menu = True
     add_to_reference_index = False
+    index_view_class = BoundedSearchIndexView
     inspect_view_enabled = True
     copy_view_enabled = False
     list_display = ["occurred_at", "actor_email", "verb", "target_repr", "ip_address"]

@@ -7,7 +7,6 @@ logins the load test uses.
 
 import argparse
 import collections
-import json
 import os
 import re
 import subprocess

@@ -1,6 +1,7 @@
 import json
+import unicodedata
 import uuid
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -80,9 +81,47 @@ def _outcome(enrolment, code: str) -> Outcome:
     return outcome
 
 
+# A photo from any phone camera is under 50 megapixels; a "decompression bomb" is a
+# small file that claims far more and would take gigabytes to open.
+EVIDENCE_MAX_PIXELS = 40_000_000
+
+
+def clean_upload_name(raw: str | None) -> str:
+    """The file's own name as a harmless label: no folders (of either slash), no
+    control or invisible format characters (NUL, CR/LF, right-to-left overrides)."""
+    name = PurePath((raw or "").replace("\\", "/")).name
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip(" .")
+    return name[:150]
+
+
+def _check_image(upload, suffix: str) -> None:
+    from PIL import Image
+
+    try:
+        with Image.open(upload) as image:
+            width, height = image.size
+            if width * height > EVIDENCE_MAX_PIXELS:
+                raise ValidationError({"file": (
+                    f"This image is {width:,} × {height:,} pixels; the limit is "
+                    f"{EVIDENCE_MAX_PIXELS // 1_000_000} megapixels. Resize it and upload it again."
+                )})
+            image.verify()
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError:
+        raise ValidationError({"file": (
+            f"This image claims more than {EVIDENCE_MAX_PIXELS // 1_000_000} megapixels. "
+            "Resize it and upload it again."
+        )}) from None
+    except Exception:  # Pillow raises many kinds of error for a damaged file.
+        raise ValidationError({"file": f"This file is not a readable {suffix.lstrip('.').upper()} image."}) from None
+    finally:
+        upload.seek(0)
+
+
 def _check_upload(upload) -> tuple[str, str]:
     """Refuse files by size, extension and content; returns (content type, clean name)."""
-    name = Path(upload.name or "").name.replace("\x00", "")[:150] or "evidence"
+    name = clean_upload_name(upload.name) or "evidence"
     suffix = Path(name).suffix.lower()
     if suffix not in EVIDENCE_TYPES:
         allowed = ", ".join(sorted(s.lstrip(".").upper() for s in EVIDENCE_TYPES))
@@ -96,6 +135,8 @@ def _check_upload(upload) -> tuple[str, str]:
     upload.seek(0)
     if signatures and not any(head.startswith(sig) for sig in signatures):
         raise ValidationError({"file": f"This file is not a real {suffix.lstrip('.').upper()} file."})
+    if suffix in (".png", ".jpg", ".jpeg"):
+        _check_image(upload, suffix)
     if suffix == ".txt":
         try:
             head.decode("utf-8")

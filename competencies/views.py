@@ -13,7 +13,7 @@ from config.access import (
     access,
     get_visible_or_404,
 )
-from config.forms import add_service_errors
+from config.forms import add_service_errors, posted_int
 from courses.models import Enrolment, LessonProgress, Reflection
 
 from . import services
@@ -188,7 +188,8 @@ def admin_move_version(request, enrolment_id: int):
         .order_by("-number")
         if current else FrameworkVersion.objects.none()
     )
-    target = newer.filter(pk=request.POST.get("version") or request.GET.get("version")).first() or newer.first()
+    wanted = posted_int(request.POST, "version") or posted_int(request.GET, "version")
+    target = (newer.filter(pk=wanted).first() if wanted else None) or newer.first()
     old = list(current.outcomes.order_by("position")) if current else []
     new_codes = list(target.outcomes.order_by("position").values_list("code", flat=True)) if target else []
     if request.method == "POST" and target is not None:

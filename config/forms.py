@@ -9,3 +9,19 @@ def add_service_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+def posted_int(data, name: str, default: int | None = None) -> int | None:
+    """A whole number read straight from submitted data (``request.POST`` or ``GET``).
+
+    Hidden fields such as a revision or a version id come back as the browser sent them,
+    or as anything else a client sends: text that is not a plain non-negative integer
+    small enough for the database gives ``default`` instead of an exception.
+    """
+    value = data.get(name)
+    if not isinstance(value, str):
+        return default
+    value = value.strip()
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return default

@@ -10,6 +10,7 @@ from functools import lru_cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
+from django.views.decorators.debug import sensitive_variables
 
 
 @lru_cache(maxsize=4)
@@ -21,6 +22,8 @@ def cipher() -> MultiFernet:
     return _cipher(tuple(settings.NOTES_ENCRYPTION_KEYS))
 
 
+# The plaintext is a private note: keep it out of error reports' frame variables.
+@sensitive_variables()
 def encrypt(text: str) -> str:
     return cipher().encrypt(text.encode("utf-8")).decode("ascii")
 
@@ -41,6 +44,7 @@ class EncryptedTextField(models.TextField):
             return value or ""
         return decrypt(value)
 
+    @sensitive_variables()
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         if not value:

@@ -6,6 +6,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from audit.services import audit_record
 from courses.models import Enrolment, TrainerAssignment
@@ -23,6 +24,7 @@ _PHONE = re.compile(r"(?:\+?\d[\s().-]?){9,}\d")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 
 
+@sensitive_variables("texts")
 def identifying_details(*texts: str) -> list[str]:
     """Warnings for text that looks like it identifies a patient."""
     found = []
@@ -90,6 +92,9 @@ def _notify(to: str, subject: str, body: str) -> None:
     enqueue(send_email, to=[to], subject=subject, body=body)
 
 
+# Notes are private: an error report shows no variable of this or any deeper frame
+# (transaction.atomic's wrapper and the database layer hold the notes too).
+@sensitive_variables()
 @transaction.atomic
 def session_log(*, actor, enrolment, trainer, date, minutes, category, start_time=None,
                 format=ConsultationSession.Format.INDIVIDUAL,
@@ -123,6 +128,9 @@ def _locked(session) -> ConsultationSession:
     ).get(pk=session.pk)
 
 
+# Notes are private: an error report shows no variable of this or any deeper frame
+# (transaction.atomic's wrapper and the database layer hold the notes too).
+@sensitive_variables()
 @transaction.atomic
 def session_update(*, actor, session, revision: int, **values) -> ConsultationSession:
     """Change a pending or disputed entry; it goes back to the trainer as pending."""
@@ -224,6 +232,9 @@ def session_dispute(*, trainer, session, revision: int, comment: str) -> Consult
     return session
 
 
+# Notes are private: an error report shows no variable of this or any deeper frame
+# (transaction.atomic's wrapper and the database layer hold the notes too).
+@sensitive_variables()
 @transaction.atomic
 def session_correct(*, actor, original, **values) -> ConsultationSession:
     """Propose a correction of a confirmed entry: a new pending entry that, once

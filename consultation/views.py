@@ -18,7 +18,7 @@ from config.access import (
     get_visible_or_404,
 )
 from config.csvexport import csv_response
-from config.forms import add_service_errors
+from config.forms import add_service_errors, posted_int
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
 from . import services
@@ -132,7 +132,7 @@ def session_detail(request, session_id: int):
                 try:
                     if editable:
                         services.session_update(actor=request.user, session=session,
-                                                revision=int(request.POST.get("revision", 0)), **form.values())
+                                                revision=posted_int(request.POST, "revision", 0), **form.values())
                         messages.success(request, "Entry updated and sent back to your trainer.")
                     else:
                         services.session_correct(actor=request.user, original=session, **form.values())
@@ -181,7 +181,7 @@ def session_confirm(request, session_id: int):
     session = _trainer_session(request, session_id)
     try:
         services.session_confirm(trainer=request.user, session=session,
-                                 revision=int(request.POST.get("revision") or 0))
+                                 revision=posted_int(request.POST, "revision", 0))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 
 from audit.models import AuditEvent
 from config.access import (
@@ -126,6 +127,7 @@ def check_submit(request, lesson_id: int, check_id: str):
 
 
 @access(TRAINEE, methods=POST)
+@sensitive_post_parameters("text")  # reflections never reach error reports
 def reflection_save(request, lesson_id: int, prompt_id: str):
     lesson, enrolment = _lesson_for_trainee(request, lesson_id)
     form = ReflectionForm(request.POST)

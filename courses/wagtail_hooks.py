@@ -6,6 +6,7 @@ from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.views import generic
 
+from config.admin_search import BoundedSearchIndexView
 from config.forms import add_service_errors
 
 from . import services
@@ -88,6 +89,7 @@ class ListingQueryMixin:
     """The listing's queryset with what its columns need, so rows cost no queries."""
 
     select_related: tuple[str, ...] = ()
+    index_view_class = BoundedSearchIndexView
 
     def get_index_view_kwargs(self, **kwargs):
         queryset = self.model._default_manager.select_related(*self.select_related)

@@ -387,6 +387,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "pptx", "txt", "csv", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Every document downloads as an attachment: none (PDF included) opens inside our origin.
+WAGTAILDOCS_INLINE_CONTENT_TYPES: list[str] = []
 WAGTAIL_USER_CUSTOM_FIELDS = ["full_name"]
 # No avatars fetched from Gravatar: that would send a hash of each editor's e-mail away.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None

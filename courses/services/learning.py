@@ -7,6 +7,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from audit.services import audit_record
 
@@ -140,6 +141,9 @@ def knowledge_check_submit(
     return attempt
 
 
+# Reflections are private: an error report shows no variable of this or any deeper
+# frame (transaction.atomic's wrapper and the database layer hold the text too).
+@sensitive_variables()
 @transaction.atomic
 def reflection_save(*, enrolment: Enrolment, lesson, prompt_id: str, text: str) -> Reflection:
     prompts = lesson.reflection_prompts()
