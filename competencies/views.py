@@ -13,7 +13,7 @@ from config.access import (
     access,
     get_visible_or_404,
 )
-from config.forms import add_service_errors, posted_int
+from config.forms import add_service_errors, posted_int, safe_next
 from courses.models import Enrolment, LessonProgress, Reflection
 
 from . import services
@@ -123,9 +123,7 @@ def trainer_decide(request, enrolment_id: int, code: str):
         pk=enrolment_id,
     )
     form = DecisionForm(request.POST)
-    back = request.POST.get("next") or ""
-    if not back.startswith("/") or back.startswith("//"):
-        back = "competencies:trainer_queue"
+    back = safe_next(request, "competencies:trainer_queue")
     if not form.is_valid():
         messages.error(request, "Choose met or not yet.")
         return redirect(back)

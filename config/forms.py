@@ -25,3 +25,17 @@ def posted_int(data, name: str, default: int | None = None) -> int | None:
     if value.isascii() and value.isdigit() and len(value) <= 18:
         return int(value)
     return default
+
+
+def safe_next(request, default: str) -> str:
+    """The page to go back to after a POST: the posted ``next`` when it is a path on this
+    site, otherwise ``default`` (a URL name). ``/\\evil.example`` and ``//evil.example``
+    are other sites to a browser, so they are refused like full URLs."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure(),
+    ):
+        return target
+    return default

@@ -18,7 +18,7 @@ from config.access import (
     get_visible_or_404,
 )
 from config.csvexport import csv_response
-from config.forms import add_service_errors, posted_int
+from config.forms import add_service_errors, posted_int, safe_next
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
 from . import services
@@ -172,8 +172,7 @@ def _trainer_session(request, session_id):
 
 
 def _back(request):
-    target = request.POST.get("next") or ""
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "competencies:trainer_queue")
+    return redirect(safe_next(request, "competencies:trainer_queue"))
 
 
 @access(TRAINER, methods=POST)

@@ -1,0 +1,53 @@
+"""After a POST, "back to where you were" never sends anyone to another site."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from consultation.models import ConsultationSession
+
+from consultation import services
+
+pytestmark = pytest.mark.django_db
+
+
+def _log(world):
+    return services.session_log(
+        actor=world.trainee_a, enrolment=world.enrolment_a, trainer=world.trainer_a,
+        date=timezone.localdate() - datetime.timedelta(days=1), minutes=60, category="E1",
+    )
+
+OFF_SITE = ["/\\evil.example/", "//evil.example/", "https://evil.example/", "\\\\evil.example",
+            "/\t/evil.example", "javascript:alert(1)"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_a_trainer_confirming_hours_with_an_off_site_next_lands_on_their_queue(world, client, target):
+    session = _log(world)
+    client.force_login(world.trainer_a)
+    response = client.post(reverse("consultation:session_confirm", args=[session.pk]),
+                           {"revision": 1, "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("competencies:trainer_queue")
+    session.refresh_from_db()
+    assert session.status == ConsultationSession.Status.CONFIRMED  # the confirmation itself stands
+
+
+def test_a_path_on_this_site_is_where_the_trainer_goes_back_to(world, client):
+    session = _log(world)
+    client.force_login(world.trainer_a)
+    back = reverse("courses:trainer_trainee", args=[world.enrolment_a.pk])
+    response = client.post(reverse("consultation:session_confirm", args=[session.pk]),
+                           {"revision": 1, "next": back})
+    assert response["Location"] == back
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_a_sign_off_decision_with_an_off_site_next_lands_on_the_queue(world, client, target):
+    client.force_login(world.trainer_a)
+    response = client.post(reverse("competencies:trainer_decide", args=[world.enrolment_a.pk, "C1"]),
+                           {"next": target})  # an incomplete decision: refused, sent back
+    assert response.status_code == 302
+    assert response["Location"] == reverse("competencies:trainer_queue")
