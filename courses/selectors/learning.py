@@ -5,11 +5,14 @@ codes, three queries); a trainee's progress and passed checks are two more. Ever
 else is arithmetic over those rows.
 """
 
+import logging
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
 from ..models import Application, Enrolment, KnowledgeCheckAttempt, LessonProgress
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -104,8 +107,16 @@ class Curriculum:
 # The tree is read on every lesson, course and trainee page and by every eligibility
 # check, and changes only when editors change pages: it is cached, and dropped (with
 # every other program's) whenever a page or a lesson's outcome links change
-# (courses/signals.py). The timeout is only a safety net.
+# (courses/signals.py). The timeout is only a safety net. The cache is an optimisation,
+# never a dependency: with Redis down the tree is read from the database, and saving a
+# page still works (the forget is logged; the timeout bounds how long a stale tree lives).
 CURRICULUM_CACHE_SECONDS = 60 * 60
+
+try:
+    from redis.exceptions import RedisError as _CacheDown
+except ImportError:  # pragma: no cover - redis-py comes with the production settings
+    _CacheDown = OSError
+_CACHE_DOWN = (_CacheDown, OSError)
 
 
 def _curriculum_cache_key(program_page_id: int) -> str:
@@ -118,7 +129,12 @@ def curriculum_forget() -> None:
 
     from cms.models import ProgramPage
 
-    cache.delete_many([_curriculum_cache_key(pk) for pk in ProgramPage.objects.values_list("pk", flat=True)])
+    keys = [_curriculum_cache_key(pk) for pk in ProgramPage.objects.values_list("pk", flat=True)]
+    try:
+        cache.delete_many(keys)
+    except _CACHE_DOWN:
+        logger.exception("Cache unreachable: cached curriculum trees not dropped (they expire "
+                         "within %s s)", CURRICULUM_CACHE_SECONDS)
 
 
 def curriculum_tree(*, program_page) -> Curriculum:
@@ -127,10 +143,17 @@ def curriculum_tree(*, program_page) -> Curriculum:
     from django.core.cache import cache
 
     key = _curriculum_cache_key(program_page.pk)
-    tree = cache.get(key)
+    try:
+        tree = cache.get(key)
+    except _CACHE_DOWN:
+        logger.warning("Cache unreachable: curriculum tree read from the database")
+        return _curriculum_tree(program_page)
     if tree is None:
         tree = _curriculum_tree(program_page)
-        cache.set(key, tree, CURRICULUM_CACHE_SECONDS)
+        try:
+            cache.set(key, tree, CURRICULUM_CACHE_SECONDS)
+        except _CACHE_DOWN:
+            logger.warning("Cache unreachable: curriculum tree not cached")
     return tree
 
 
