@@ -39,7 +39,33 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-class Worker:
+class _Process:
+    """A child process a test started, its output in a log file; stopped politely,
+    then forcibly."""
+
+    proc: subprocess.Popen
+    _log: object
+
+    def poll(self):
+        return self.proc.poll()
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no acknowledgement, exactly like a lost machine."""
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+class Worker(_Process):
     """A real ``celery worker`` process (solo pool: the process that runs a task is the
     one a test may kill)."""
 
@@ -62,24 +88,6 @@ class Worker:
             if time.monotonic() > deadline:
                 raise RuntimeError("Celery worker did not start:\n" + log_path.read_text())
             time.sleep(0.2)
-
-    def poll(self):
-        return self.proc.poll()
-
-    def kill(self) -> None:
-        """SIGKILL: no cleanup, no acknowledgement, exactly like a lost machine."""
-        self.proc.kill()
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
 
 
 def app_env(mail_dir: Path, media: Path, **overrides) -> dict[str, str]:
@@ -125,7 +133,7 @@ def free_port() -> int:
     raise RuntimeError(f"no free port in {APP_PORTS} (INTEGRATION_APP_PORTS)")
 
 
-class AppServer:
+class AppServer(_Process):
     """One ``gunicorn`` process serving the app at ``http://127.0.0.1:<port>``."""
 
     def __init__(self, env: dict, log_path: Path, *, threads: int):
@@ -152,13 +160,3 @@ class AppServer:
                 self.stop()
                 raise RuntimeError("gunicorn did not answer /healthz:\n" + log_path.read_text())
             time.sleep(0.2)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()

@@ -7,7 +7,6 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -22,19 +21,13 @@ from django.urls import reverse
 from certificates.models import Certificate
 from jobs.models import Job
 
-from support import AppServer, app_env, delivered  # same folder
+from support import AppServer, app_env, delivered, free_port  # same folder
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 # Short timings so a lost job is noticed in seconds, not minutes.
 FAST_JOBS = {"JOBS_SWEEP_INTERVAL": 1, "JOBS_PENDING_GRACE": 1, "JOBS_STALE_AFTER": 3,
              "JOBS_RETRY_DELAY": 0.2}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def certificate_mails(mail_dir) -> list[str]:
@@ -263,7 +256,7 @@ def test_the_app_answers_again_after_postgresql_restarts_without_restarting_itse
         server.restart()
         for _ in range(3):
             check_all()  # the first request after the restart already answers
-        assert gunicorn.proc.poll() is None  # the same process, never restarted
+        assert gunicorn.poll() is None  # the same process, never restarted
     finally:
         if gunicorn is not None:
             gunicorn.stop()
