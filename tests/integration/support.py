@@ -5,11 +5,13 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 from django.conf import settings
+from django.db import close_old_connections, connection
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_START_TIMEOUT = 60
@@ -160,3 +162,27 @@ class AppServer(_Process):
                 self.stop()
                 raise RuntimeError("gunicorn did not answer /healthz:\n" + log_path.read_text())
             time.sleep(0.2)
+
+
+def at_once(calls, *, timeout: float = 120) -> list:
+    """Run the calls at the same moment in threads, each with its own database
+    connection; return what each returned, or the exception it raised."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait(timeout=30)
+            outcomes[i] = call()
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            outcomes[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    close_old_connections()
+    return outcomes

@@ -2,16 +2,16 @@
 Redis, clients on different addresses, requests at the same moment (issue 8, item 1)."""
 
 import http.client
-import threading
 import time
 from urllib.parse import urlencode
 
 import pytest
-from django.db import close_old_connections, connection
 from django.test import Client
 
 from accounts.factories import PASSWORD, UserFactory, with_totp
 from audit.models import AuditEvent
+
+from support import at_once  # same folder
 
 pytestmark = [
     pytest.mark.integration,
@@ -183,30 +183,6 @@ def _totp_code(user) -> str:
 # --- One code, twenty requests at once ------------------------------------------------
 
 PARALLEL = 20
-
-
-def at_once(calls):
-    """Run the calls at the same moment in threads (each with its own database
-    connection); return what each returned, or the exception it raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[i] = call()
-        except Exception as error:  # noqa: BLE001 - reported to the test
-            outcomes[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    close_old_connections()
-    return outcomes
 
 
 def _mfa_pending_clients(user, count):

@@ -1,43 +1,31 @@
 """Races that only a real database with row locks can settle (PostgreSQL)."""
 
 import datetime
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from accounts.factories import UserFactory, with_totp
 from courses.factories import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
 from courses.models import TrainerAssignment
 
+from support import at_once  # same folder
+
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def race(*calls):
-    """Run the calls at the same moment in threads (own connections); return outcomes."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
+    """Run the calls at the same moment (see ``at_once``); each outcome is ("ok", result),
+    ("refused", the service's message) or ("error", repr)."""
+    def outcome(result):
+        if isinstance(result, ValidationError):
+            return ("refused", " ".join(result.messages))
+        if isinstance(result, Exception):
+            return ("error", repr(result))
+        return ("ok", result)
 
-    def run(i, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[i] = ("ok", call())
-        except ValidationError as error:
-            outcomes[i] = ("refused", " ".join(error.messages))
-        except Exception as error:  # noqa: BLE001 - reported to the test
-            outcomes[i] = ("error", repr(error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    close_old_connections()
-    return outcomes
+    return [outcome(result) for result in at_once(list(calls), timeout=30)]
 
 
 @pytest.fixture
