@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from lesson_steps import answer_check  # same folder
+
 pytestmark = pytest.mark.e2e
 
 CURRICULUM = json.loads(
@@ -20,17 +22,6 @@ def _progress_done(page) -> int:
     return int(re.match(r"(\d+) of", text).group(1))
 
 
-def _answer(page, lesson_spec, correct: bool):
-    check = next(b for b in lesson_spec["body"] if b["type"] == "knowledge_check")["value"]
-    for question in check["questions"]:
-        fieldset = page.locator("fieldset.question", has_text=question["text"][:60])
-        picks = [c for c in question["choices"] if c["correct"] == correct][: (None if correct else 1)]
-        for choice in picks:
-            fieldset.get_by_label(choice["text"], exact=True).check()
-    page.get_by_role("button", name="Submit answers").click()
-    page.wait_for_load_state()
-
-
 def test_trainee_reads_a_lesson_fails_then_passes_and_progress_rises(as_user):
     course_spec = CURRICULUM["courses"][0]
     lesson_spec = course_spec["lessons"][1]
@@ -42,9 +33,9 @@ def test_trainee_reads_a_lesson_fails_then_passes_and_progress_rises(as_user):
     assert page.get_by_role("heading", level=1).inner_text() == lesson_spec["title"]
     page.get_by_role("button", name="Mark as read").click()
     page.wait_for_load_state()
-    _answer(page, lesson_spec, correct=False)
+    answer_check(page, lesson_spec, correct=False)
     assert page.get_by_text(re.compile(r"You scored \d+%; the pass mark is")).is_visible()
-    _answer(page, lesson_spec, correct=True)
+    answer_check(page, lesson_spec, correct=True)
     assert page.get_by_text(re.compile(r"You scored 100% and passed")).is_visible()
     page.get_by_role("link", name=course_spec["title"]).first.click()
     assert _progress_done(page) == before + 1

@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from lesson_steps import answer_check  # same folder
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,17 +72,6 @@ def _field(page, label: str):
 def _choose(select, text: str) -> None:
     """Pick the option whose label contains ``text``."""
     select.select_option(label=select.locator("option", has_text=text).first.inner_text().strip())
-
-
-def _answer(page, lesson_spec, correct: bool) -> None:
-    check = next(b for b in lesson_spec["body"] if b["type"] == "knowledge_check")["value"]
-    for question in check["questions"]:
-        fieldset = page.locator("fieldset.question", has_text=question["text"][:60])
-        picks = [c for c in question["choices"] if c["correct"] == correct][: (None if correct else 1)]
-        for choice in picks:
-            fieldset.get_by_label(choice["text"], exact=True).check()
-    page.get_by_role("button", name="Submit answers").click()
-    page.wait_for_load_state()
 
 
 def _sign_in_with_authenticator(page, email: str, totp_now, steps, name: str) -> None:
@@ -192,10 +183,10 @@ def test_whole_journey(server, new_page, sign_in, totp_now, steps, tmp_path):
         trainee.get_by_role("button", name="Mark as read").click()
         trainee.wait_for_load_state()
         if number == 0:
-            _answer(trainee, lesson, correct=False)
+            answer_check(trainee, lesson, correct=False)
             expect(trainee.get_by_text(re.compile(r"You scored \d+%; the pass mark is"))).to_be_visible()
             steps.shot(trainee, "trainee-fails-the-first-knowledge-check")
-        _answer(trainee, lesson, correct=True)
+        answer_check(trainee, lesson, correct=True)
         expect(trainee.get_by_text("You scored 100% and passed")).to_be_visible()
         expect(trainee.locator("#lesson-status")).to_contain_text("Complete")
         if number == 0:
