@@ -385,18 +385,18 @@ def _in_bulk(batch: list[TraineePlan], lessons, t: Timings) -> None:
                                            message="Please review."))
     with _clock(t, "evidence items", "bulk", len(evidence)):
         EvidenceItem.objects.bulk_create(evidence, batch_size=2000)
-        AuditEvent.objects.bulk_create(
+        AuditEvent.objects.append_many(
             (_audit("evidence.added", e, e.enrolment.trainee, {"outcome": e.outcome_code, "kind": "written"})
              for e in evidence), batch_size=2000)
     with _clock(t, "sign-off decisions", "bulk", len(signoffs)):
         SignOff.objects.bulk_create(signoffs, batch_size=2000)
-        AuditEvent.objects.bulk_create(
+        AuditEvent.objects.append_many(
             (_audit("signoff.decided", s, s.trainer,
                     {"outcome": s.outcome_code, "decision": s.decision, "request": None})
              for s in signoffs), batch_size=2000)
     with _clock(t, "sign-off requests (pending)", "bulk", len(requests)):
         SignOffRequest.objects.bulk_create(requests, batch_size=2000)
-        AuditEvent.objects.bulk_create(
+        AuditEvent.objects.append_many(
             (_audit("signoff.requested", r, r.enrolment.trainee, {"outcome": r.outcome_code})
              for r in requests), batch_size=2000)
 
@@ -420,7 +420,7 @@ def _in_bulk(batch: list[TraineePlan], lessons, t: Timings) -> None:
             if s.status != "pending":
                 events.append(_audit(f"consultation.{s.status}", s, s.trainer,
                                      {"minutes": s.minutes, "category": s.category}))
-        AuditEvent.objects.bulk_create(events, batch_size=2000)
+        AuditEvent.objects.append_many(events, batch_size=2000)
 
 
 def build(scale: float, via_services: float, log=print) -> dict:

@@ -51,6 +51,26 @@ def test_each_event_links_to_the_one_before_and_the_chain_verifies(trail):
     assert _verify() == f"OK: 5 events verified; head {stored[-1].hash}\n"
 
 
+def test_events_appended_in_bulk_join_the_chain_in_order(trail):
+    actor = trail[0].actor
+    added = AuditEvent.objects.append_many(
+        [AuditEvent(actor=actor, actor_email=actor.email, verb=f"bulk.{n}", details={"n": (n,)})
+         for n in range(7)], batch_size=3)
+    audit_record(verb="after.bulk", actor=actor)
+    stored = list(AuditEvent.objects.order_by("id"))
+    assert [e.verb for e in stored[5:]] == [f"bulk.{n}" for n in range(7)] + ["after.bulk"]
+    assert stored[5].prev_hash == trail[-1].hash
+    assert [e.prev_hash for e in stored[1:]] == [e.hash for e in stored[:-1]]
+    assert [e.hash for e in added] == [e.hash for e in stored[5:12]]
+    assert _verify().startswith("OK: 13 events verified")
+
+
+def test_bulk_append_takes_only_new_events(trail):
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.append_many([AuditEvent(verb="new"), trail[1]])
+    assert AuditEvent.objects.count() == 5 and _verify().startswith("OK: 5 events")
+
+
 def test_an_empty_trail_verifies(db):
     assert _verify().startswith("OK: 0 events verified")
 
