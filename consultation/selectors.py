@@ -7,9 +7,9 @@ from .models import ConsultationSession
 
 def minutes_for(enrolment_ids) -> dict[int, dict[str, dict[str, int]]]:
     """Minutes by enrolment, category and status (confirmed / pending), one query."""
+    categories = ConsultationSession.Category.values  # a list built on each access
     totals: dict[int, dict[str, dict[str, int]]] = {
-        e: {c: {"confirmed": 0, "pending": 0} for c in ConsultationSession.Category.values}
-        for e in enrolment_ids
+        e: {c: {"confirmed": 0, "pending": 0} for c in categories} for e in enrolment_ids
     }
     rows = (
         ConsultationSession.objects.filter(

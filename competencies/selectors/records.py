@@ -5,7 +5,9 @@ confirmed hours. ``outcome_records_for`` is the set form (a fixed number of quer
 for any number of enrolments); the eligibility rule and every page use it.
 """
 
+import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.contrib.auth import get_user_model
 
@@ -24,13 +26,49 @@ STATUS_LABELS = {
 }
 
 
+_DECISION_LABELS = dict(SignOff.Decision.choices)
+_KIND_LABELS = dict(EvidenceItem.Kind.choices)
+
+
+@dataclass(slots=True)
+class Decision:
+    """One sign-off decision as the records read it: a row, not a model instance (the
+    whole program has tens of thousands, and each page or report reads only these)."""
+
+    trainer_id: int
+    trainer: object
+    decision: str
+    comment: str
+    request_id: int | None
+    decided_at: datetime.datetime
+
+    def get_decision_display(self) -> str:
+        return _DECISION_LABELS.get(self.decision, self.decision)
+
+
+@dataclass(slots=True)
+class EvidenceSummary:
+    """What the set form reads of an evidence item: its kind and title."""
+
+    pk: int
+    kind: str
+    title: str
+
+    def get_kind_display(self) -> str:
+        return _KIND_LABELS.get(self.kind, self.kind)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"
+
+
 @dataclass
 class OutcomeRecord:
     outcome: Outcome
     status: str = NOT_STARTED
     missing: list[str] = field(default_factory=list)
-    evidence: list[EvidenceItem] = field(default_factory=list)
-    decisions: list[SignOff] = field(default_factory=list)
+    # EvidenceSummary rows, or the full items for one enrolment's record (outcome_record).
+    evidence: list = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
     pending_request: SignOffRequest | None = None
     signoffs_met: int = 0
     signoffs_needed: int = 0
@@ -51,8 +89,8 @@ class OutcomeRecord:
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
 
-    @property
-    def current_decisions(self) -> dict[int, SignOff]:
+    @cached_property
+    def current_decisions(self) -> dict[int, Decision]:
         """Each trainer's latest decision: it supersedes their earlier ones."""
         latest: dict[int, SignOff] = {}
         for decision in self.decisions:
@@ -137,11 +175,15 @@ def _evaluate(record: OutcomeRecord, program) -> None:
         record.status = IN_PROGRESS if started else NOT_STARTED
 
 
-def outcome_records_for(enrolment_ids) -> dict[int, EnrolmentRecord]:
+def outcome_records_for(enrolment_ids, *, full_evidence: bool = False) -> dict[int, EnrolmentRecord]:
     """Every outcome of each enrolment's pinned framework version with its status.
 
+    Evidence comes as kind and title (``EvidenceSummary``) unless ``full_evidence``
+    asks for the items themselves, as one trainee's outcome page does.
+
     Queries: enrolments (1), outcomes (1), coursework (8), confirmed minutes (1),
-    evidence (1), decisions (1), open requests (1) — the same for one enrolment or a whole cohort.
+    evidence (1), decisions (1), their trainers (1), open requests (1) — the same for one
+    enrolment or a whole cohort.
     """
     from consultation.selectors import minutes_for
     from courses.selectors import coursework_status_for
@@ -162,19 +204,29 @@ def outcome_records_for(enrolment_ids) -> dict[int, EnrolmentRecord]:
     coursework = coursework_status_for(enrolments)
     minutes = minutes_for(ids)
     evidence: dict[tuple[int, str], list] = {}
-    for item in EvidenceItem.objects.filter(enrolment_id__in=ids):
-        evidence.setdefault((item.enrolment_id, item.outcome_code), []).append(item)
-    decisions: dict[tuple[int, str], list] = {}
-    # Only the columns the records use, and each trainer loaded once rather than joined
-    # onto every row: the whole program has tens of thousands of decisions and a few
-    # dozen trainers.
-    rows = list(SignOff.objects.filter(enrolment_id__in=ids).only(
-        "enrolment_id", "outcome_code", "trainer_id", "decision", "comment", "request_id", "decided_at",
-    ))
-    trainers = User.objects.only("full_name", "email").in_bulk({d.trainer_id for d in rows})
-    for decision in rows:
-        decision.trainer = trainers[decision.trainer_id]
-        decisions.setdefault((decision.enrolment_id, decision.outcome_code), []).append(decision)
+    items = EvidenceItem.objects.filter(enrolment_id__in=ids).order_by("added_at", "pk")
+    if full_evidence:
+        for item in items:
+            evidence.setdefault((item.enrolment_id, item.outcome_code), []).append(item)
+    else:
+        for pk, enrolment_id, code, kind, title in items.values_list(
+            "pk", "enrolment_id", "outcome_code", "kind", "title"
+        ):
+            evidence.setdefault((enrolment_id, code), []).append(EvidenceSummary(pk, kind, title))
+    decisions: dict[tuple[int, str], list[Decision]] = {}
+    # Plain rows, oldest first, and each trainer loaded once rather than joined onto
+    # every row: the whole program has tens of thousands of decisions and a few dozen
+    # trainers.
+    rows = list(
+        SignOff.objects.filter(enrolment_id__in=ids).order_by("decided_at", "pk").values_list(
+            "enrolment_id", "outcome_code", "trainer_id", "decision", "comment", "request_id", "decided_at",
+        )
+    )
+    trainers = User.objects.only("full_name", "email").in_bulk({row[2] for row in rows})
+    for enrolment_id, code, trainer_id, decision, comment, request_id, decided_at in rows:
+        decisions.setdefault((enrolment_id, code), []).append(
+            Decision(trainer_id, trainers[trainer_id], decision, comment, request_id, decided_at)
+        )
     pending = {
         (r.enrolment_id, r.outcome_code): r
         for r in SignOffRequest.objects.pending().filter(enrolment_id__in=ids)
@@ -205,4 +257,5 @@ def outcome_records_for(enrolment_ids) -> dict[int, EnrolmentRecord]:
 
 
 def outcome_record(enrolment: Enrolment) -> EnrolmentRecord:
-    return outcome_records_for([enrolment.pk])[enrolment.pk]
+    """One enrolment's record, with its evidence items in full."""
+    return outcome_records_for([enrolment.pk], full_evidence=True)[enrolment.pk]

@@ -6,7 +6,9 @@ else is arithmetic over those rows.
 """
 
 import logging
+import uuid
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Prefetch
 
@@ -70,6 +72,9 @@ class CourseNode:
 class Curriculum:
     program_page: object
     courses: list[CourseNode]
+    # Names this reading of the tree: a new one is made whenever the tree is read from
+    # the database, so whatever was computed from an older tree is keyed apart.
+    stamp: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def lessons(self) -> list[LessonNode]:
@@ -120,7 +125,11 @@ _CACHE_DOWN = (_CacheDown, OSError)
 
 
 def _curriculum_cache_key(program_page_id: int) -> str:
-    return f"curriculum-tree:{program_page_id}"
+    return f"curriculum-tree:2:{program_page_id}"  # 2: trees carry a stamp
+
+
+def _stamp_cache_key(program_page_id: int) -> str:
+    return f"curriculum-stamp:2:{program_page_id}"
 
 
 def curriculum_forget() -> None:
@@ -129,7 +138,8 @@ def curriculum_forget() -> None:
 
     from cms.models import ProgramPage
 
-    keys = [_curriculum_cache_key(pk) for pk in ProgramPage.objects.values_list("pk", flat=True)]
+    keys = [key(pk) for pk in ProgramPage.objects.values_list("pk", flat=True)
+            for key in (_curriculum_cache_key, _stamp_cache_key)]
     try:
         cache.delete_many(keys)
     except _CACHE_DOWN:
@@ -151,10 +161,29 @@ def curriculum_tree(*, program_page) -> Curriculum:
     if tree is None:
         tree = _curriculum_tree(program_page)
         try:
-            cache.set(key, tree, CURRICULUM_CACHE_SECONDS)
+            cache.set_many({key: tree, _stamp_cache_key(program_page.pk): tree.stamp},
+                           CURRICULUM_CACHE_SECONDS)
         except _CACHE_DOWN:
             logger.warning("Cache unreachable: curriculum tree not cached")
     return tree
+
+
+def curriculum_stamp(*, program_page) -> str:
+    """The stamp of the program's current tree without reading the tree itself (which
+    is most of a curriculum's cache traffic): what cached standing is keyed by."""
+    from django.core.cache import cache
+
+    try:
+        stamp = cache.get(_stamp_cache_key(program_page.pk))
+    except _CACHE_DOWN:
+        stamp = None
+    if stamp is None:
+        stamp = curriculum_tree(program_page=program_page).stamp
+        try:
+            cache.add(_stamp_cache_key(program_page.pk), stamp, CURRICULUM_CACHE_SECONDS)
+        except _CACHE_DOWN:
+            pass
+    return stamp
 
 
 def _curriculum_tree(program_page) -> Curriculum:
@@ -211,7 +240,7 @@ def _filled(curriculum: Curriculum, enrolment_id: int, progress, passed) -> Curr
                 LessonNode(node.page, node.codes, copy, progress.get(key), passed.get(key, set()))
             )
         courses.append(copy)
-    return Curriculum(curriculum.program_page, courses)
+    return Curriculum(curriculum.program_page, courses, curriculum.stamp)
 
 
 def attach_progress(curriculum: Curriculum, enrolment: Enrolment | None) -> Curriculum:
@@ -318,8 +347,8 @@ def program_progress(*, trainee) -> list[dict]:
     ]
 
 
-@dataclass(frozen=True)
-class CourseworkStatus:
+class CourseworkStatus(NamedTuple):
+    # A tuple: a cohort's records make tens of thousands of these.
     code: str
     lessons_done: int
     lessons_total: int
@@ -380,26 +409,29 @@ def coursework_status_for(enrolments: list[Enrolment]) -> dict[int, dict[str, Co
         .distinct()
     ):
         passed.setdefault(enrolment_id, set()).add((lesson_id, check_id))
-    # Each (program, code): its aligned lessons as plain ids, worked out once rather
-    # than once per enrolment (a cohort matrix asks for 200 × 21 of them).
-    aligned: dict[tuple[int, str], list[tuple[int, tuple[str, ...]]]] = {}
+    # Each (program, code): its aligned lessons and their checks as sets, worked out once
+    # rather than once per enrolment (a cohort matrix asks for 200 × 21 of them); each
+    # enrolment's counts are then set intersections.
+    aligned: dict[tuple[int, str], tuple[frozenset[int], frozenset[tuple[int, str]]]] = {}
     for program_id, tree in trees.items():
+        lessons: dict[str, set[int]] = {}
+        checks: dict[str, set[tuple[int, str]]] = {}
         for node in tree.lessons:
             for code in node.codes:
-                aligned.setdefault((program_id, code), []).append((node.page.pk, tuple(node.page.check_ids)))
+                lessons.setdefault(code, set()).add(node.page.pk)
+                checks.setdefault(code, set()).update((node.page.pk, c) for c in node.page.check_ids)
+        for code, pks in lessons.items():
+            aligned[program_id, code] = (frozenset(pks), frozenset(checks[code]))
+    nothing = (frozenset(), frozenset())
     result: dict[int, dict[str, CourseworkStatus]] = {}
     for enrolment in enrolments:
         program_id = program_of[enrolment.pk]
         done, ok = completed.get(enrolment.pk, set()), passed.get(enrolment.pk, set())
         statuses = {}
         for code in codes_by_version.get(enrolment.framework_version_id, []):
-            lessons = aligned.get((program_id, code), []) if program_id in trees else []
+            lessons, checks = aligned.get((program_id, code), nothing)
             statuses[code] = CourseworkStatus(
-                code=code,
-                lessons_done=sum(1 for pk, _ in lessons if pk in done),
-                lessons_total=len(lessons),
-                checks_passed=sum(1 for pk, checks in lessons for c in checks if (pk, c) in ok),
-                checks_total=sum(len(checks) for _, checks in lessons),
+                code, len(lessons & done), len(lessons), len(checks & ok), len(checks)
             )
         result[enrolment.pk] = statuses
     return result
