@@ -7,6 +7,7 @@ admin sees is exactly what issuance checks.
 """
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -14,8 +15,8 @@ from competencies.selectors import outcome_records_for
 from courses.models import Enrolment
 
 
-@dataclass(frozen=True)
-class Requirement:
+class Requirement(NamedTuple):
+    # A tuple: a cohort matrix shows thousands of these.
     key: str
     label: str
     met: bool
@@ -51,8 +52,13 @@ class EligibilityReport:
         }
 
 
-def _outcome_requirement(record) -> Requirement:
+def _outcome_requirement(record, *, with_evidence: bool = True) -> Requirement:
     outcome = record.outcome
+    met = record.met
+    why = "Met." if met else "; ".join(record.missing) + "."
+    if not with_evidence:
+        return Requirement(f"outcome:{outcome.code}", f"{outcome.code} — {outcome.statement}", met, why,
+                           status=record.status)
     evidence: list[str] = []
     if record.coursework is not None and record.coursework.lessons_total:
         cw = record.coursework
@@ -60,7 +66,7 @@ def _outcome_requirement(record) -> Requirement:
                         f"{cw.checks_passed}/{cw.checks_total} knowledge checks passed")
     for decision in record.current_decisions.values():
         if decision.decision == "met":
-            evidence.append(f"Signed off by {decision.trainer} on {decision.decided_at:%Y-%m-%d}")
+            evidence.append(f"Signed off by {decision.trainer} on {decision.decided_at.date().isoformat()}")
     for item in record.evidence:
         evidence.append(f"{item.get_kind_display()}: {item.title}")
     if outcome.evidence_rule == "hours":
@@ -69,15 +75,15 @@ def _outcome_requirement(record) -> Requirement:
     return Requirement(
         key=f"outcome:{outcome.code}",
         label=f"{outcome.code} — {outcome.statement}",
-        met=record.met,
-        why="Met." if record.met else "; ".join(record.missing) + ".",
+        met=met,
+        why=why,
         evidence=tuple(evidence),
         status=record.status,
     )
 
 
-def _enrolment_requirements(enrolment: Enrolment, verifier: str) -> list[Requirement]:
-    today = timezone.localdate()
+def _enrolment_requirements(enrolment: Enrolment, verifier: str, today=None) -> list[Requirement]:
+    today = today or timezone.localdate()
     verified = enrolment.license_verified_at is not None
     current = enrolment.license_expires_on >= today
     active = enrolment.status in (Enrolment.Status.ACTIVE, Enrolment.Status.COMPLETED)
@@ -90,13 +96,13 @@ def _enrolment_requirements(enrolment: Enrolment, verifier: str) -> list[Require
         ),
         Requirement(
             "license:verified", "License verified by a program admin", verified,
-            f"Verified by {verifier} on {enrolment.license_verified_at:%Y-%m-%d}."
+            f"Verified by {verifier} on {enrolment.license_verified_at.date().isoformat()}."
             if verified else "No program admin has verified the license yet.",
             (license_text,),
         ),
         Requirement(
             "license:current", "License current", current,
-            f"Expires {enrolment.license_expires_on:%Y-%m-%d}." if current
+            f"Expires {enrolment.license_expires_on.isoformat()}." if current
             else f"Expired on {enrolment.license_expires_on:%Y-%m-%d}.",
             (license_text,),
         ),
@@ -125,3 +131,90 @@ def eligibility_for(enrolment_ids) -> dict[int, EligibilityReport]:
 
 def eligibility(enrolment: Enrolment) -> EligibilityReport:
     return eligibility_for([enrolment.pk])[enrolment.pk]
+
+
+# --- The cohort matrix's reading: cached standing --------------------------------------
+
+# Long enough to outlive a working day; entries are never stale (see below), so this
+# only bounds what an idle cohort keeps in the cache.
+STANDING_CACHE_SECONDS = 24 * 60 * 60
+
+
+def _standing_key(enrolment: Enrolment, stamps: dict[int, str]) -> str:
+    """Everything an enrolment's outcome standing is computed from: its records (by
+    their version, raised as each change commits), its framework version, its program's
+    sign-off and hours requirements, and the program's curriculum tree."""
+    program = enrolment.cohort.program
+    return ":".join(str(part) for part in (
+        "standing:1", enrolment.pk, enrolment.records_version, enrolment.framework_version_id,
+        program.knowledge_signoffs, program.competency_signoffs, program.e1_hours_required,
+        program.e2_hours_required, stamps.get(program.pk, "-"),
+    ))
+
+
+def standing_for(enrolments: list[Enrolment]) -> dict[int, list[Requirement]]:
+    """Each enrolment's outcome requirements — met, why, status, without the evidence
+    lines — as the cohort matrix shows them, from the cache wherever nothing they were
+    computed from has changed. Issuing never reads this: it checks ``eligibility``.
+
+    ``enrolments`` come with ``cohort__program`` loaded. Queries: program pages (1),
+    outcome statements (1), plus the record set form's for the enrolments not cached.
+    """
+    from cms.models import ProgramPage
+    from competencies.models import Outcome
+    from courses.selectors.learning import _CACHE_DOWN, curriculum_stamp
+    from django.core.cache import cache
+
+    if not enrolments:
+        return {}
+    stamps = {
+        page.program_id: curriculum_stamp(program_page=page)
+        for page in ProgramPage.objects.live().filter(
+            program_id__in={e.cohort.program_id for e in enrolments}
+        )
+    }
+    labels = {
+        (version_id, code): f"{code} — {statement}"
+        for version_id, code, statement in Outcome.objects.filter(
+            version_id__in={e.framework_version_id for e in enrolments}
+        ).values_list("version_id", "code", "statement")
+    }
+    keys = {e.pk: _standing_key(e, stamps) for e in enrolments}
+    try:
+        cached = cache.get_many(list(keys.values()))
+    except _CACHE_DOWN:
+        cached = {}
+    missing = [pk for pk, key in keys.items() if key not in cached]
+    if missing:
+        fresh = {}
+        for pk, record in outcome_records_for(missing).items():
+            requirements = [_outcome_requirement(r, with_evidence=False) for r in record.outcomes]
+            fresh[keys[pk]] = tuple((r.key[8:], r.met, r.why, r.status) for r in requirements)
+        cached.update(fresh)
+        try:
+            cache.set_many(fresh, STANDING_CACHE_SECONDS)
+        except _CACHE_DOWN:
+            pass
+    result = {}
+    for enrolment in enrolments:
+        version = enrolment.framework_version_id
+        result[enrolment.pk] = [
+            Requirement(f"outcome:{code}", labels.get((version, code), code), met, why, status=status)
+            for code, met, why, status in cached.get(keys[enrolment.pk], ())
+        ]
+    return result
+
+
+def summaries_for(enrolments: list[Enrolment]) -> dict[int, EligibilityReport]:
+    """The cohort matrix's reports: the enrolment checks read now, the outcomes from
+    ``standing_for``; no evidence lines. ``enrolments`` come with ``cohort__program``
+    and ``framework_version__framework`` loaded and annotated with ``verifier_name``."""
+    outcomes = standing_for(enrolments)
+    today = timezone.localdate()
+    return {
+        e.pk: EligibilityReport(
+            e, _enrolment_requirements(e, getattr(e, "verifier_name", None) or "a program admin", today)
+            + outcomes[e.pk],
+        )
+        for e in enrolments
+    }

@@ -1,17 +1,20 @@
 """The program admin's cohort matrix: trainees × outcomes, hours, eligibility and
 certificates, filtered by status and trainer, as a page or CSV, in fixed queries."""
 
+import functools
+import html
 from dataclasses import dataclass, field
 
+from django.db.models import F
 from django.http import HttpResponse
-from django.utils.html import escape
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from config.csvexport import csv_response
 from consultation.selectors import minutes_for
-from courses.models import Cohort, TrainerAssignment
+from courses.models import Cohort, Enrolment, TrainerAssignment
 
-from .eligibility import eligibility_for
+from .eligibility import summaries_for
 from .models import Certificate
 
 STATUS_FILTERS = {
@@ -23,6 +26,9 @@ STATUS_FILTERS = {
     "revoked": "With a revoked certificate",
 }
 GLYPHS = {"met": "✓", "awaiting_review": "…", "in_progress": "○", "not_started": ""}
+# The few dozen distinct reasons recur across a cohort's thousands of cells: each is
+# escaped once (what django.utils.html.escape does, without its lazy-string wrapper).
+_escape = functools.lru_cache(maxsize=4096)(html.escape)
 _GLYPH_HTML = {status: f'<span aria-hidden="true">{glyph}</span>' if glyph else ""
                for status, glyph in GLYPHS.items()}
 
@@ -74,23 +80,64 @@ class MatrixRow:
     def can_issue(self) -> bool:
         return self.report.eligible and self.certificate is None
 
-    def cells_html(self) -> str:
-        """The row's outcome cells. Built here rather than in the template: a cohort
-        of 200 has 4,600 cells, and the template engine spent most of the page's time
-        on them. The outcome statements are in the column headers, not in every cell."""
-        # Safe: the key and the reason are escaped; statuses and glyphs are fixed strings.
-        return mark_safe("".join(  # nosec B703, B308 - every interpolated text is escaped
-            f'<td class="status-{cell.status}" title="{escape(cell.key[8:])}: {escape(cell.why)}">'
+    def html(self, urls: "_RowUrls") -> str:
+        """The row. Built here rather than in the template: a cohort of 200 has 4,600
+        outcome cells, and the template engine spent most of the page's time on them and
+        on 400 reverse() calls. The outcome statements are in the column headers, not in
+        every cell. Every text that is not a fixed string is escaped."""
+        enrolment, trainee = self.enrolment, self.enrolment.trainee
+        name = html.escape(str(trainee))
+        select = (f'<input type="checkbox" name="enrolment" value="{enrolment.pk}" aria-label="Select {name}">'
+                  if self.can_issue else "")
+        cells = "".join(
+            f'<td class="status-{cell.status}" title="{_escape(cell.key[8:])}: {_escape(cell.why)}">'
             f'{_GLYPH_HTML[cell.status]}<span class="visually-hidden">{cell.status.replace("_", "")}</span></td>'
             for cell in self.cells
-        ))
+        )
+        if self.report.eligible:
+            eligible = '<span class="badge badge-ok">Eligible</span>'
+        else:
+            eligible = (f'<span class="badge" title="{html.escape(self.missing_summary)}">'
+                        f"{len(self.report.missing)} missing</span>")
+        certificate = ""
+        if self.certificate or self.revoked:
+            shown = self.certificate or self.revoked
+            certificate = f'<a href="{urls.certificate(shown.pk)}">{html.escape(shown.serial)}</a>'
+            if not self.certificate:
+                certificate += ' <span class="badge badge-bad">revoked</span>'
+        return (
+            f"<tr><td>{select}</td>"
+            f'<th scope="row"><a href="{urls.record(enrolment.pk)}">{html.escape(trainee.full_name or trainee.email)}'
+            f"</a><br><small>{html.escape(trainee.email)}</small></th>{cells}"
+            f'<td class="num">{round(self.minutes["E1"]["confirmed"] / 60)}</td>'
+            f'<td class="num">{round(self.minutes["E2"]["confirmed"] / 60)}</td>'
+            f"<td>{eligible}</td><td>{certificate}</td></tr>"
+        )
 
     @property
     def missing_summary(self) -> str:
-        """What is missing, one line per requirement, by code for outcomes."""
-        return "\n".join(
-            f"{r.key[8:] if r.key.startswith('outcome:') else r.label}: {r.why}" for r in self.report.missing
-        )
+        """What is missing: each other requirement with its reason, one line each, then
+        the outcomes by code (each outcome's cell carries its own reason)."""
+        lines = [f"{r.label}: {r.why}" for r in self.report.missing if not r.key.startswith("outcome:")]
+        codes = [r.key[8:] for r in self.report.missing if r.key.startswith("outcome:")]
+        if codes:
+            lines.append(f"Outcomes not yet met: {', '.join(codes)}")
+        return "\n".join(lines)
+
+
+class _RowUrls:
+    """The two links every row has, reversed once per page: each row fills in its id."""
+
+    _MARKER = 2_147_483_647
+
+    def __init__(self):
+        self.record = self._for_id("competencies:admin_record")
+        self.certificate = self._for_id("certificates:detail")
+
+    @classmethod
+    def _for_id(cls, name: str):
+        head, tail = reverse(name, args=[cls._MARKER]).rsplit(str(cls._MARKER), 1)
+        return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 @dataclass
@@ -107,6 +154,11 @@ class Matrix:
     @property
     def eligible(self) -> int:
         return sum(1 for row in self.rows if row.can_issue)
+
+    def rows_html(self) -> str:
+        urls = _RowUrls()
+        # Safe: MatrixRow.html escapes every text that is not a fixed string.
+        return mark_safe("".join(row.html(urls) for row in self.rows))  # nosec B703, B308 - escaped in MatrixRow.html
 
 
 def _keep(row: MatrixRow, status: str) -> bool:
@@ -128,21 +180,31 @@ def cohort_matrix_rows(cohort: Cohort, filters: MatrixFilters) -> Matrix:
     total = enrolments.count()
     if filters.trainer_id:
         enrolments = enrolments.filter(
-            trainee__trainer_assignments__in=TrainerAssignment.objects.current().filter(
-                cohort=cohort, trainer_id=filters.trainer_id
+            pk__in=Enrolment.objects.filter(
+                trainee__trainer_assignments__in=TrainerAssignment.objects.current().filter(
+                    cohort=cohort, trainer_id=filters.trainer_id
+                )
             )
         )
-    ids = list(enrolments.values_list("pk", flat=True).distinct())
-    reports = eligibility_for(ids)
+    # The cohort (with its program) and the one or two framework versions are shared by
+    # every row: attached from one copy each rather than joined onto 200 rows.
+    enrolments = list(
+        enrolments.select_related("trainee").prefetch_related("framework_version__framework")
+        .annotate(verifier_name=F("license_verified_by__full_name"))
+    )
+    for enrolment in enrolments:
+        enrolment.cohort = cohort
+    ids = [e.pk for e in enrolments]
+    reports = summaries_for(enrolments)
     minutes = minutes_for(ids)
     live, revoked = {}, {}
-    for certificate in Certificate.objects.filter(enrolment_id__in=ids).order_by("issued_at"):
+    # Not the stored credential and snapshot: a few kilobytes of JSON each, never shown here.
+    for certificate in (Certificate.objects.filter(enrolment_id__in=ids).order_by("issued_at")
+                        .only("pk", "enrolment_id", "serial", "status", "issued_at")):
         (live if certificate.is_live else revoked)[certificate.enrolment_id] = certificate
     rows = []
     for pk in ids:
-        report = reports.get(pk)
-        if report is None:
-            continue
+        report = reports[pk]
         cells = [r for r in report.requirements if r.key.startswith("outcome:")]
         row = MatrixRow(report, cells, minutes[pk], live.get(pk), revoked.get(pk))
         if _keep(row, filters.status):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from audit.services import audit_record
 
 from .models import EvidenceItem, Framework, FrameworkVersion, Outcome, SignOff, SignOffRequest
+from .standing import records_changed
 
 BUNDLED_KAP_FRAMEWORK = Path(__file__).resolve().parent / "data" / "kap_framework_v1.json"
 
@@ -415,6 +416,7 @@ def enrolment_move_version(*, actor, enrolment, version: FrameworkVersion, mappi
     for old, new in renamed.items():
         EvidenceItem.objects.filter(enrolment=enrolment, outcome_code=old).update(outcome_code=new)
         SignOffRequest.objects.filter(enrolment=enrolment, outcome_code=old).update(outcome_code=new)
+        records_changed([enrolment.pk])  # the updates above send no signals
         latest: dict[int, SignOff] = {}
         for decision in SignOff.objects.filter(enrolment=enrolment, outcome_code=old):
             latest[decision.trainer_id] = decision

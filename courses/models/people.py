@@ -140,6 +140,10 @@ class Enrolment(models.Model):
         help_text="The framework version this trainee is assessed against, fixed at enrolment.",
     )
     enrolled_on = models.DateField(default=timezone.localdate)
+    # Goes up in the same transaction as every change to this enrolment's records
+    # (coursework, evidence, requests, decisions, hours): cached standing is keyed by it,
+    # so a change makes the old entry unreachable as it commits (competencies/standing.py).
+    records_version = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

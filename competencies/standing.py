@@ -1,0 +1,41 @@
+"""Each enrolment's ``records_version`` goes up with every change to its records.
+
+Standing is never stored: it is computed from the records (``selectors/records.py``).
+What is kept is a cache of the computed result (``certificates.eligibility.standing_for``),
+under a key naming everything it was computed from — among them this version. The
+receivers below raise it in the same transaction as the write, so the moment a change
+commits, the old entry can no longer be found; nothing depends on deleting cache entries,
+and a lost or unreachable cache only costs recomputation.
+
+Writes that bypass model signals (``QuerySet.update``, ``bulk_create``) call
+``records_changed`` themselves.
+"""
+
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+
+
+def records_changed(enrolment_ids) -> None:
+    from courses.models import Enrolment
+
+    ids = sorted(set(enrolment_ids))  # one lock order for every writer
+    if ids:
+        Enrolment.objects.filter(pk__in=ids).update(records_version=F("records_version") + 1)
+
+
+def _on_record_write(sender, instance, **kwargs) -> None:
+    if kwargs.get("raw"):  # loaddata
+        return
+    records_changed([instance.enrolment_id])
+
+
+def connect() -> None:
+    from competencies.models import EvidenceItem, SignOff, SignOffRequest
+    from consultation.models import ConsultationSession
+    from courses.models import KnowledgeCheckAttempt, LessonProgress
+
+    for model in (SignOff, SignOffRequest, EvidenceItem, ConsultationSession, LessonProgress,
+                  KnowledgeCheckAttempt):
+        label = model._meta.label_lower
+        post_save.connect(_on_record_write, sender=model, dispatch_uid=f"standing:{label}:save")
+        post_delete.connect(_on_record_write, sender=model, dispatch_uid=f"standing:{label}:delete")
