@@ -7,11 +7,13 @@ admin sees is exactly what issuance checks.
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.utils import timezone
 
 from competencies.selectors import outcome_records_for
+from config.memory import collector_paused
 from courses.models import Enrolment
 
 
@@ -52,34 +54,34 @@ class EligibilityReport:
         }
 
 
+@lru_cache(maxsize=1024)
+def _outcome_names(code: str, statement: str) -> tuple[str, str]:
+    # The same few dozen outcomes recur in every enrolment's report.
+    return f"outcome:{code}", f"{code} — {statement}"
+
+
 def _outcome_requirement(record, *, with_evidence: bool = True) -> Requirement:
     outcome = record.outcome
+    key, label = _outcome_names(outcome.code, outcome.statement)
     met = record.met
     why = "Met." if met else "; ".join(record.missing) + "."
     if not with_evidence:
-        return Requirement(f"outcome:{outcome.code}", f"{outcome.code} — {outcome.statement}", met, why,
-                           status=record.status)
+        return Requirement(key, label, met, why, (), record.status)
     evidence: list[str] = []
-    if record.coursework is not None and record.coursework.lessons_total:
-        cw = record.coursework
+    cw = record.coursework
+    if cw is not None and cw.lessons_total:
         evidence.append(f"{cw.lessons_done}/{cw.lessons_total} aligned lessons complete, "
                         f"{cw.checks_passed}/{cw.checks_total} knowledge checks passed")
-    for decision in record.current_decisions.values():
-        if decision.decision == "met":
-            evidence.append(f"Signed off by {decision.trainer} on {decision.decided_at.date().isoformat()}")
+    if record.decisions:
+        for decision in record.current_decisions.values():
+            if decision.decision == "met":
+                evidence.append(f"Signed off by {decision.trainer} on {decision.decided_at.date().isoformat()}")
     for item in record.evidence:
         evidence.append(f"{item.get_kind_display()}: {item.title}")
     if outcome.evidence_rule == "hours":
         evidence.append(f"{record.minutes_confirmed / 60:g} of {record.minutes_needed / 60:g} "
                         "consultation hours confirmed")
-    return Requirement(
-        key=f"outcome:{outcome.code}",
-        label=f"{outcome.code} — {outcome.statement}",
-        met=met,
-        why=why,
-        evidence=tuple(evidence),
-        status=record.status,
-    )
+    return Requirement(key, label, met, why, tuple(evidence), record.status)
 
 
 def _enrolment_requirements(enrolment: Enrolment, verifier: str, today=None) -> list[Requirement]:
@@ -113,6 +115,7 @@ def _enrolment_requirements(enrolment: Enrolment, verifier: str, today=None) -> 
     ]
 
 
+@collector_paused()
 def eligibility_for(enrolment_ids) -> dict[int, EligibilityReport]:
     """Set form: every enrolment's report, in the record set form's fixed queries plus
     one for who verified the licenses."""
@@ -152,6 +155,7 @@ def _standing_key(enrolment: Enrolment, stamps: dict[int, str]) -> str:
     ))
 
 
+@collector_paused()
 def standing_for(enrolments: list[Enrolment]) -> dict[int, list[Requirement]]:
     """Each enrolment's outcome requirements — met, why, status, without the evidence
     lines — as the cohort matrix shows them, from the cache wherever nothing they were

@@ -1,9 +1,17 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("kapstone")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def _freeze_startup_objects(**kwargs) -> None:
+    from config.memory import freeze_startup_objects
+
+    freeze_startup_objects()

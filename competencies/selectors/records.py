@@ -7,9 +7,10 @@ for any number of enrolments); the eligibility rule and every page use it.
 
 import datetime
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from django.contrib.auth import get_user_model
+
+from config.memory import collector_paused
 
 from courses.models import Enrolment
 
@@ -61,7 +62,7 @@ class EvidenceSummary:
         return f"{self.get_kind_display()}: {self.title}"
 
 
-@dataclass
+@dataclass(slots=True)
 class OutcomeRecord:
     outcome: Outcome
     status: str = NOT_STARTED
@@ -89,13 +90,10 @@ class OutcomeRecord:
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
 
-    @cached_property
+    @property
     def current_decisions(self) -> dict[int, Decision]:
         """Each trainer's latest decision: it supersedes their earlier ones."""
-        latest: dict[int, SignOff] = {}
-        for decision in self.decisions:
-            latest[decision.trainer_id] = decision
-        return latest
+        return {decision.trainer_id: decision for decision in self.decisions}
 
 
 @dataclass
@@ -121,14 +119,22 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+# Plain strings: an enum member's lookup costs more than the comparison, and a cohort's
+# records make tens of thousands of them.
+_MET_DECISION = SignOff.Decision.MET.value
+_HOURS_RULE = Outcome.EvidenceRule.HOURS.value
+_COURSEWORK_RULE = Outcome.EvidenceRule.COURSEWORK.value
+
+
 def _evaluate(record: OutcomeRecord, program) -> None:
     outcome = record.outcome
     rule = outcome.evidence_rule
-    record.signoffs_met = sum(
-        1 for d in record.current_decisions.values() if d.decision == SignOff.Decision.MET
-    )
+    if record.decisions:
+        record.signoffs_met = sum(
+            1 for d in record.current_decisions.values() if d.decision == _MET_DECISION
+        )
     started = bool(record.evidence or record.decisions)
-    if rule == Outcome.EvidenceRule.HOURS:
+    if rule == _HOURS_RULE:
         needed = record.minutes_needed
         if record.minutes_confirmed >= needed:
             record.status = MET
@@ -145,7 +151,7 @@ def _evaluate(record: OutcomeRecord, program) -> None:
         else:
             record.status = IN_PROGRESS if record.minutes_confirmed else NOT_STARTED
         return
-    if rule == Outcome.EvidenceRule.COURSEWORK:
+    if rule == _COURSEWORK_RULE:
         record.signoffs_needed = program.knowledge_signoffs
         work = record.coursework
         if work is None or work.lessons_total == 0:
@@ -175,6 +181,7 @@ def _evaluate(record: OutcomeRecord, program) -> None:
         record.status = IN_PROGRESS if started else NOT_STARTED
 
 
+@collector_paused()
 def outcome_records_for(enrolment_ids, *, full_evidence: bool = False) -> dict[int, EnrolmentRecord]:
     """Every outcome of each enrolment's pinned framework version with its status.
 
@@ -233,23 +240,26 @@ def outcome_records_for(enrolment_ids, *, full_evidence: bool = False) -> dict[i
     }
     result = {}
     for enrolment in enrolments:
+        pk = enrolment.pk
         program = enrolment.cohort.program
         hours_needed = {"E1": program.e1_hours_required, "E2": program.e2_hours_required}
+        work = coursework.get(pk, {})
         records = []
         for outcome in outcomes_by_version.get(enrolment.framework_version_id, []):
-            key = (enrolment.pk, outcome.code)
+            code = outcome.code
+            key = (pk, code)
             record = OutcomeRecord(
-                outcome=outcome,
-                evidence=evidence.get(key, []),
-                decisions=decisions.get(key, []),
+                outcome,
+                evidence=evidence.get(key) or [],
+                decisions=decisions.get(key) or [],
                 pending_request=pending.get(key),
-                coursework=coursework.get(enrolment.pk, {}).get(outcome.code),
+                coursework=work.get(code),
             )
-            if outcome.evidence_rule == Outcome.EvidenceRule.HOURS:
-                logged = minutes[enrolment.pk].get(outcome.code, {})
+            if outcome.evidence_rule == _HOURS_RULE:
+                logged = minutes[pk].get(code, {})
                 record.minutes_confirmed = logged.get("confirmed", 0)
                 record.minutes_pending = logged.get("pending", 0)
-                record.minutes_needed = int(hours_needed.get(outcome.code, 0) * 60)
+                record.minutes_needed = int(hours_needed.get(code, 0) * 60)
             _evaluate(record, program)
             records.append(record)
         result[enrolment.pk] = EnrolmentRecord(enrolment, records)
