@@ -32,6 +32,8 @@ class Requirement(NamedTuple):
 class EligibilityReport:
     enrolment: Enrolment
     requirements: list[Requirement] = field(default_factory=list)
+    # Confirmed consultation minutes by hours outcome (E1, E2), as the matrix shows them.
+    confirmed_minutes: dict[str, int] = field(default_factory=dict)
 
     @property
     def eligible(self) -> bool:
@@ -116,6 +118,10 @@ def _enrolment_requirements(enrolment: Enrolment, verifier: str, today=None) -> 
 
 
 @collector_paused()
+def _confirmed_minutes(record) -> dict[str, int]:
+    return {r.code: r.minutes_confirmed for r in record.outcomes if r.outcome.evidence_rule == "hours"}
+
+
 def eligibility_for(enrolment_ids) -> dict[int, EligibilityReport]:
     """Set form: every enrolment's report, in the record set form's fixed queries plus
     one for who verified the licenses."""
@@ -128,7 +134,7 @@ def eligibility_for(enrolment_ids) -> dict[int, EligibilityReport]:
     for pk, record in records.items():
         requirements = _enrolment_requirements(record.enrolment, verifiers.get(pk) or "a program admin")
         requirements += [_outcome_requirement(r) for r in record.outcomes]
-        reports[pk] = EligibilityReport(record.enrolment, requirements)
+        reports[pk] = EligibilityReport(record.enrolment, requirements, _confirmed_minutes(record))
     return reports
 
 
@@ -149,17 +155,23 @@ def _standing_key(enrolment: Enrolment, stamps: dict[int, str]) -> str:
     sign-off and hours requirements, and the program's curriculum tree."""
     program = enrolment.cohort.program
     return ":".join(str(part) for part in (
-        "standing:1", enrolment.pk, enrolment.records_version, enrolment.framework_version_id,
+        "standing:2", enrolment.pk, enrolment.records_version, enrolment.framework_version_id,
         program.knowledge_signoffs, program.competency_signoffs, program.e1_hours_required,
         program.e2_hours_required, stamps.get(program.pk, "-"),
     ))
 
 
+class Standing(NamedTuple):
+    outcomes: list[Requirement]
+    confirmed_minutes: dict[str, int]
+
+
 @collector_paused()
-def standing_for(enrolments: list[Enrolment]) -> dict[int, list[Requirement]]:
+def standing_for(enrolments: list[Enrolment]) -> dict[int, Standing]:
     """Each enrolment's outcome requirements — met, why, status, without the evidence
-    lines — as the cohort matrix shows them, from the cache wherever nothing they were
-    computed from has changed. Issuing never reads this: it checks ``eligibility``.
+    lines — and confirmed hours, as the cohort matrix shows them, from the cache
+    wherever nothing they were computed from has changed. Issuing never reads this: it
+    checks ``eligibility``.
 
     ``enrolments`` come with ``cohort__program`` loaded. Queries: program pages (1),
     outcome statements (1), plus the record set form's for the enrolments not cached.
@@ -193,7 +205,8 @@ def standing_for(enrolments: list[Enrolment]) -> dict[int, list[Requirement]]:
         fresh = {}
         for pk, record in outcome_records_for(missing).items():
             requirements = [_outcome_requirement(r, with_evidence=False) for r in record.outcomes]
-            fresh[keys[pk]] = tuple((r.key[8:], r.met, r.why, r.status) for r in requirements)
+            fresh[keys[pk]] = (tuple((r.key[8:], r.met, r.why, r.status) for r in requirements),
+                               _confirmed_minutes(record))
         cached.update(fresh)
         try:
             cache.set_many(fresh, STANDING_CACHE_SECONDS)
@@ -202,10 +215,11 @@ def standing_for(enrolments: list[Enrolment]) -> dict[int, list[Requirement]]:
     result = {}
     for enrolment in enrolments:
         version = enrolment.framework_version_id
-        result[enrolment.pk] = [
+        outcomes, minutes = cached[keys[enrolment.pk]]
+        result[enrolment.pk] = Standing([
             Requirement(f"outcome:{code}", labels.get((version, code), code), met, why, status=status)
-            for code, met, why, status in cached.get(keys[enrolment.pk], ())
-        ]
+            for code, met, why, status in outcomes
+        ], minutes)
     return result
 
 
@@ -213,12 +227,13 @@ def summaries_for(enrolments: list[Enrolment]) -> dict[int, EligibilityReport]:
     """The cohort matrix's reports: the enrolment checks read now, the outcomes from
     ``standing_for``; no evidence lines. ``enrolments`` come with ``cohort__program``
     and ``framework_version__framework`` loaded and annotated with ``verifier_name``."""
-    outcomes = standing_for(enrolments)
+    standings = standing_for(enrolments)
     today = timezone.localdate()
     return {
         e.pk: EligibilityReport(
             e, _enrolment_requirements(e, getattr(e, "verifier_name", None) or "a program admin", today)
-            + outcomes[e.pk],
+            + standings[e.pk].outcomes,
+            standings[e.pk].confirmed_minutes,
         )
         for e in enrolments
     }

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from config.csvexport import csv_response
-from consultation.selectors import minutes_for
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
 from .eligibility import summaries_for
@@ -68,7 +67,6 @@ class MatrixFilters:
 class MatrixRow:
     report: object
     cells: list
-    minutes: dict
     certificate: Certificate | None
     revoked: Certificate | None
 
@@ -109,10 +107,13 @@ class MatrixRow:
             f"<tr><td>{select}</td>"
             f'<th scope="row"><a href="{urls.record(enrolment.pk)}">{html.escape(trainee.full_name or trainee.email)}'
             f"</a><br><small>{html.escape(trainee.email)}</small></th>{cells}"
-            f'<td class="num">{round(self.minutes["E1"]["confirmed"] / 60)}</td>'
-            f'<td class="num">{round(self.minutes["E2"]["confirmed"] / 60)}</td>'
+            f'<td class="num">{round(self.hours("E1"))}</td><td class="num">{round(self.hours("E2"))}</td>'
             f"<td>{eligible}</td><td>{certificate}</td></tr>"
         )
+
+    def hours(self, code: str) -> float:
+        """Confirmed consultation hours towards an hours outcome (E1, E2)."""
+        return self.report.confirmed_minutes.get(code, 0) / 60
 
     @property
     def missing_summary(self) -> str:
@@ -196,7 +197,6 @@ def cohort_matrix_rows(cohort: Cohort, filters: MatrixFilters) -> Matrix:
         enrolment.cohort = cohort
     ids = [e.pk for e in enrolments]
     reports = summaries_for(enrolments)
-    minutes = minutes_for(ids)
     live, revoked = {}, {}
     # Not the stored credential and snapshot: a few kilobytes of JSON each, never shown here.
     for certificate in (Certificate.objects.filter(enrolment_id__in=ids).order_by("issued_at")
@@ -206,7 +206,7 @@ def cohort_matrix_rows(cohort: Cohort, filters: MatrixFilters) -> Matrix:
     for pk in ids:
         report = reports[pk]
         cells = [r for r in report.requirements if r.key.startswith("outcome:")]
-        row = MatrixRow(report, cells, minutes[pk], live.get(pk), revoked.get(pk))
+        row = MatrixRow(report, cells, live.get(pk), revoked.get(pk))
         if _keep(row, filters.status):
             rows.append(row)
     codes = [cell.key.split(":", 1)[1] for cell in rows[0].cells] if rows else []
@@ -224,7 +224,7 @@ def matrix_csv(cohort: Cohort, matrix: Matrix) -> HttpResponse:
         rows.append([
             enrolment.trainee.full_name, enrolment.trainee.email, enrolment.get_status_display(),
             *[cell.status.replace("_", " ") for cell in row.cells],
-            f"{row.minutes['E1']['confirmed'] / 60:g}", f"{row.minutes['E2']['confirmed'] / 60:g}",
+            f"{row.hours('E1'):g}", f"{row.hours('E2'):g}",
             "yes" if row.report.eligible else "no",
             "; ".join(r.label.split(" — ")[0] for r in row.report.missing),
             certificate.serial if certificate else "",
