@@ -213,33 +213,13 @@ def status_list_current(status_list_id: int) -> dict:
 def certificate_pdf_render(certificate_id: int, *, force: bool = False) -> Certificate:
     """Render and store the PDF (idempotent: a stored file is kept unless forced or gone)."""
     from django.core.files.base import ContentFile
-    from django.template.loader import render_to_string
-    from weasyprint import HTML
 
-    from consultation.selectors import minutes_for
-
-    from .qr import qr_svg_data_uri
+    from .pdf import certificate_pdf
 
     certificate = Certificate.objects.with_people().get(pk=certificate_id)
     if certificate.pdf and not force and certificate.pdf.storage.exists(certificate.pdf.name):
         return certificate
-    outcomes_by_category: dict[str, list[dict]] = {}
-    for requirement in certificate.snapshot["requirements"]:
-        if requirement["key"].startswith("outcome:") and requirement["met"]:
-            code = requirement["key"].split(":", 1)[1]
-            category = {"K": "Knowledge", "C": "Competencies", "E": "Experience"}.get(code[0], "Outcomes")
-            outcomes_by_category.setdefault(category, []).append(requirement)
-    minutes = minutes_for([certificate.enrolment_id])[certificate.enrolment_id]
-    html = render_to_string("certificates/certificate_pdf.html", {
-        "certificate": certificate,
-        "enrolment": certificate.enrolment,
-        "program": certificate.enrolment.cohort.program,
-        "outcomes_by_category": outcomes_by_category,
-        "hours": {category: minutes[category]["confirmed"] / 60 for category in ("E1", "E2")},
-        "qr": qr_svg_data_uri(certificate.get_verify_url()),
-        "statement": badge.NO_LICENSE_STATEMENT,
-    })
-    pdf = HTML(string=html, base_url=settings.SITE_URL).write_pdf()
+    pdf = certificate_pdf(certificate)
     if certificate.pdf and certificate.pdf.storage.exists(certificate.pdf.name):
         certificate.pdf.storage.delete(certificate.pdf.name)  # forced: replace, never pile up
     certificate.pdf.save("certificate.pdf", ContentFile(pdf), save=False)

@@ -43,11 +43,13 @@ def bundled_context(url: str) -> dict:
 
 
 def document_loader(url: str, options=None) -> dict:
+    """pyld's loader. The "static" tag lets pyld keep each bundled context processed in
+    its shared cache, instead of re-processing every context for every credential."""
     try:
         document = bundled_context(url)
     except UnknownContext as exc:
         raise JsonLdError(str(exc), "jsonld.LoadDocumentError", code="loading document failed") from exc
-    return {"contextUrl": None, "documentUrl": url, "document": document}
+    return {"contextUrl": None, "documentUrl": url, "document": document, "tag": "static"}
 
 
 def _options(**extra) -> dict:

@@ -403,5 +403,7 @@ LOGGING = {
         # Wagtail's search and reference-index tasks log every run at INFO.
         "django_tasks": {"level": "WARNING"},
         "django.tasks": {"level": "WARNING"},
+        # WeasyPrint logs each of its seven steps for every PDF at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }
