@@ -343,15 +343,20 @@ def lesson_view(*, lesson, enrolment: Enrolment | None) -> dict:
     }
 
 
-def program_progress(*, trainee) -> list[dict]:
+def program_progress(*, trainee, enrolments: list[Enrolment] | None = None) -> list[dict]:
     """For the trainee home: each active enrolment's curriculum with progress.
 
-    Fixed queries: enrolments (1), program pages (1), each distinct program's tree (3;
-    a trainee is in one or two programs), progress and passed checks of all (2).
+    ``enrolments``: the trainee's enrolments when the caller has read them already
+    (with their cohorts), else they are read here. Fixed queries: enrolments (1, unless
+    given), program pages (1), each distinct program's tree (3, unless cached; a
+    trainee is in one or two programs), progress and passed checks of all (2).
     """
     from cms.models import ProgramPage
 
-    enrolments = list(Enrolment.objects.active().for_trainee(trainee).select_related("cohort"))
+    if enrolments is None:
+        enrolments = Enrolment.objects.for_trainee(trainee).select_related("cohort")
+    enrolments = [e for e in enrolments
+                  if e.trainee_id == trainee.pk and e.status == Enrolment.Status.ACTIVE]
     if not enrolments:
         return []
     trees = {

@@ -312,3 +312,14 @@ def test_the_lesson_page_shows_the_readers_own_progress(client, world, curriculu
     assert "Mark as read" in page_b and "Passed" not in page_b and "0 of 3 lessons" in page_b
     assert "Complete" not in page_b
     assert not LessonProgress.objects.filter(enrolment=world.enrolment_b, completed_at__isnull=False).exists()
+
+
+def test_program_progress_from_given_enrolments_keeps_to_the_trainees_active_ones(world, curriculum):
+    from courses.models import Enrolment
+
+    world.enrolment_a.status = Enrolment.Status.WITHDRAWN
+    world.enrolment_a.save()
+    everyone = list(Enrolment.objects.select_related("cohort"))
+    assert program_progress(trainee=world.trainee_a, enrolments=everyone) == []
+    mine = program_progress(trainee=world.trainee_b, enrolments=everyone)
+    assert [p["enrolment"] for p in mine] == [world.enrolment_b]
