@@ -18,6 +18,7 @@ from wagtail.models import Orderable, Page
 
 from .blocks import CheckSpec, LessonBodyBlock, PageBodyBlock
 from .permissions import can_read_curriculum
+from .routing import RoutedPageMixin, route_below
 
 TEXT_FEATURES = ["h3", "bold", "italic", "link", "ol", "ul"]
 
@@ -34,6 +35,10 @@ class HomePage(Page):
     subpage_types = ["cms.ProgramPage"]
     max_count = 1
 
+    def route(self, request, path_components):
+        # The pages below in one query (cms/routing.py), not two per level.
+        return route_below(self, request, path_components)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["program_pages"] = (
@@ -42,7 +47,7 @@ class HomePage(Page):
         return context
 
 
-class ProgramPage(Page):
+class ProgramPage(RoutedPageMixin, Page):
     """Public overview of one certificate program, with the way to apply."""
 
     program = models.OneToOneField(
@@ -87,7 +92,7 @@ class ProgramPage(Page):
         return context
 
 
-class CurriculumPage(Page):
+class CurriculumPage(RoutedPageMixin, Page):
     """Shared serving rule of course and lesson pages."""
 
     class Meta:
@@ -97,6 +102,10 @@ class CurriculumPage(Page):
     def program_page(self) -> "ProgramPage | None":
         if not self.path:  # an unsaved page being previewed: find it from its parent
             return None
+        # Served through the home page's routing: the program page was passed on the way.
+        for page in self.routed_ancestors or ():
+            if isinstance(page, ProgramPage):
+                return page
         return ProgramPage.objects.ancestor_of(self).select_related("program").first()
 
     @property
@@ -104,13 +113,26 @@ class CurriculumPage(Page):
         page = self.program_page
         return page.program_id if page else None
 
+    def reader_enrolment(self, user):
+        """The user's active enrolment in this page's program (None: not a trainee of
+        it), read once for this page object, which serves one request."""
+        from courses.selectors import active_enrolment
+
+        readers = self.__dict__.setdefault("_reader_enrolments", {})
+        if user.pk not in readers:
+            readers[user.pk] = active_enrolment(user=user, program_id=self.program_id)
+        return readers[user.pk]
+
     def serve(self, request, *args, **kwargs):
         if getattr(request, "is_preview", False):
             # Wagtail's preview views have already checked the editor's permissions.
             return super().serve(request, *args, **kwargs)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not can_read_curriculum(request.user, self.program_id):
+        # An active enrolment in the program is leave to read it (can_read_curriculum's
+        # first rule), and the page needs the enrolment anyway: one query for trainees.
+        enrolled = request.user.is_active and self.reader_enrolment(request.user) is not None
+        if not enrolled and not can_read_curriculum(request.user, self.program_id):
             from audit.services import audit_record
 
             audit_record(
@@ -137,7 +159,7 @@ class CoursePage(CurriculumPage):
         from courses.selectors import course_view
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(course_view(user=request.user, course=self))
+        context.update(course_view(course=self, enrolment=self.reader_enrolment(request.user)))
         return context
 
 
@@ -234,5 +256,5 @@ class LessonPage(CurriculumPage):
         from courses.selectors import lesson_view
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(lesson_view(user=request.user, lesson=self))
+        context.update(lesson_view(lesson=self, enrolment=self.reader_enrolment(request.user)))
         return context

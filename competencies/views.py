@@ -14,6 +14,7 @@ from config.access import (
     get_visible_or_404,
 )
 from config.forms import add_service_errors, posted_int, safe_next
+from config.paging import window
 from courses.models import Enrolment, LessonProgress, Reflection
 
 from . import services
@@ -87,32 +88,40 @@ def my_outcome(request, enrolment_id: int, code: str):
     )
 
 
+# A trainer decides from the top of the queue; each list shows this many at a time.
+QUEUE_REQUESTS_PER_PAGE = 20
+QUEUE_ENTRIES_PER_PAGE = 25
+
+
 @access(TRAINER)
 def trainer_queue(request):
-    pending = list(
+    requests = window(
         requests_for_trainer(request.user)
         .select_related("enrolment__trainee", "enrolment__cohort")
         .prefetch_related("evidence")
-        .order_by("requested_at", "id")
+        .order_by("requested_at", "id"),
+        request, param="requests", per_page=QUEUE_REQUESTS_PER_PAGE,
     )
     statements = {
         (version_id, code): statement
         for version_id, code, statement in Outcome.objects.filter(
-            version_id__in={r.enrolment.framework_version_id for r in pending}
+            version_id__in={r.enrolment.framework_version_id for r in requests.rows}
         ).values_list("version_id", "code", "statement")
     }
-    for row in pending:
+    for row in requests.rows:
         row.statement = statements.get((row.enrolment.framework_version_id, row.outcome_code), "")
     from consultation.models import ConsultationSession
 
-    sessions = (
+    sessions = window(
         ConsultationSession.objects.pending()
         .filter(trainer=request.user, enrolment__in=Enrolment.objects.for_trainer(request.user))
         .visible_columns()
         .select_related("enrolment__trainee")
-        .order_by("created_at", "id")
+        .order_by("created_at", "id"),
+        request, param="entries", per_page=QUEUE_ENTRIES_PER_PAGE,
     )
-    return render(request, "competencies/queue.html", {"pending": pending, "sessions": sessions, "form": DecisionForm()})
+    return render(request, "competencies/queue.html",
+                  {"requests": requests, "sessions": sessions, "form": DecisionForm()})
 
 
 @access(TRAINER, methods=POST)

@@ -26,7 +26,10 @@ from .permissions import enrolments_visible_to
 @access(TRAINEE)
 def trainee_home(request):
     enrolments = selectors.trainee_enrolments(trainee=request.user)
-    progress = {p["enrolment"].pk: p["curriculum"] for p in selectors.program_progress(trainee=request.user)}
+    progress = {
+        p["enrolment"].pk: p["curriculum"]
+        for p in selectors.program_progress(trainee=request.user, enrolments=enrolments)
+    }
     for enrolment in enrolments:
         enrolment.curriculum = progress.get(enrolment.pk)
     return render(request, "courses/trainee_home.html", {"enrolments": enrolments})

@@ -263,37 +263,49 @@ def active_enrolment(*, user, program_id: int | None) -> Enrolment | None:
     )
 
 
-def course_view(*, user, course) -> dict:
+def course_view(*, course, enrolment: Enrolment | None) -> dict:
+    """Everything the course page shows; ``enrolment`` is the reader's active one in
+    the program (None: not a trainee of it)."""
     program_page = course.program_page
     if program_page is None:  # previewing a course not yet in the tree
         return {"enrolment": None, "course_node": CourseNode(course), "curriculum": None}
-    enrolment = active_enrolment(user=user, program_id=program_page.program_id)
     curriculum = attach_progress(curriculum_tree(program_page=program_page), enrolment)
     node = next((c for c in curriculum.courses if c.page.pk == course.pk), None)
     return {"enrolment": enrolment, "course_node": node, "curriculum": curriculum}
 
 
-def lesson_view(*, user, lesson) -> dict:
-    """Everything the lesson page shows, recording the visit for a trainee."""
-    from ..services.learning import check_token, lesson_opened
+def lesson_view(*, lesson, enrolment: Enrolment | None) -> dict:
+    """Everything the lesson page shows, recording the visit for a trainee
+    (``enrolment``: the reader's active one in the program, None when not a trainee).
+
+    Fixed queries for a trainee: their progress in the program's lessons (1), this
+    lesson's check attempts (1, when it has checks), reflections (1, when it has
+    prompts) and, only when "continue where you left off" would change, the visit (1).
+    The page shows checks passed for this lesson alone, so they come from its attempts.
+    """
+    from ..services.learning import check_token, lesson_viewed
 
     program_page = lesson.program_page
     if program_page is None:  # previewing a lesson not yet in the tree
         return {"enrolment": None, "curriculum": None, "node": None, "course_node": None,
                 "previous_lesson": None, "next_lesson": None, "check_state": {}, "reflections": {}}
-    enrolment = active_enrolment(user=user, program_id=program_page.program_id)
     curriculum = curriculum_tree(program_page=program_page)
-    if enrolment is not None:
-        lesson_opened(enrolment=enrolment, lesson=lesson)
-    curriculum = attach_progress(curriculum, enrolment)
-    nodes = curriculum.lessons
-    index = next((i for i, n in enumerate(nodes) if n.page.pk == lesson.pk), None)
-    node = nodes[index] if index is not None else None
     checks, reflections = {}, {}
     if enrolment is not None:
+        progress = {
+            p.lesson_id: p
+            for p in LessonProgress.objects.filter(
+                enrolment=enrolment, lesson_id__in=[n.page.pk for n in curriculum.lessons]
+            )
+        }
+        progress[lesson.pk] = lesson_viewed(
+            enrolment=enrolment, lesson=lesson, progress=progress.get(lesson.pk),
+            latest_opened_at=max((p.last_opened_at for p in progress.values()), default=None),
+        )
         attempts: dict[str, list[KnowledgeCheckAttempt]] = {}
-        for attempt in KnowledgeCheckAttempt.objects.filter(enrolment=enrolment, lesson_id=lesson.pk):
-            attempts.setdefault(attempt.check_id, []).append(attempt)
+        if lesson.check_ids:
+            for attempt in KnowledgeCheckAttempt.objects.filter(enrolment=enrolment, lesson_id=lesson.pk):
+                attempts.setdefault(attempt.check_id, []).append(attempt)
         for check_id, spec in lesson.knowledge_checks().items():
             mine = attempts.get(check_id, [])
             left = None if not spec.max_attempts else max(spec.max_attempts - len(mine), 0)
@@ -304,11 +316,21 @@ def lesson_view(*, user, lesson) -> dict:
                 "attempts_left": left,
                 "token": check_token(enrolment_id=enrolment.pk, lesson_id=lesson.pk, check_id=check_id),
             }
-        from ..models import Reflection
+        if lesson.reflection_prompts():
+            from ..models import Reflection
 
-        reflections = {
-            r.prompt_id: r for r in Reflection.objects.filter(enrolment=enrolment, lesson_id=lesson.pk)
-        }
+            reflections = {
+                r.prompt_id: r for r in Reflection.objects.filter(enrolment=enrolment, lesson_id=lesson.pk)
+            }
+        passed = {check_id for check_id, state in checks.items() if state["passed"]}
+        curriculum = _filled(
+            curriculum, enrolment.pk,
+            {(enrolment.pk, lesson_id): p for lesson_id, p in progress.items()},
+            {(enrolment.pk, lesson.pk): passed},
+        )
+    nodes = curriculum.lessons
+    index = next((i for i, n in enumerate(nodes) if n.page.pk == lesson.pk), None)
+    node = nodes[index] if index is not None else None
     return {
         "enrolment": enrolment,
         "curriculum": curriculum,
@@ -321,15 +343,20 @@ def lesson_view(*, user, lesson) -> dict:
     }
 
 
-def program_progress(*, trainee) -> list[dict]:
+def program_progress(*, trainee, enrolments: list[Enrolment] | None = None) -> list[dict]:
     """For the trainee home: each active enrolment's curriculum with progress.
 
-    Fixed queries: enrolments (1), program pages (1), each distinct program's tree (3;
-    a trainee is in one or two programs), progress and passed checks of all (2).
+    ``enrolments``: the trainee's enrolments when the caller has read them already
+    (with their cohorts), else they are read here. Fixed queries: enrolments (1, unless
+    given), program pages (1), each distinct program's tree (3, unless cached; a
+    trainee is in one or two programs), progress and passed checks of all (2).
     """
     from cms.models import ProgramPage
 
-    enrolments = list(Enrolment.objects.active().for_trainee(trainee).select_related("cohort"))
+    if enrolments is None:
+        enrolments = Enrolment.objects.for_trainee(trainee).select_related("cohort")
+    enrolments = [e for e in enrolments
+                  if e.trainee_id == trainee.pk and e.status == Enrolment.Status.ACTIVE]
     if not enrolments:
         return []
     trees = {

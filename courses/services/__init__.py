@@ -5,6 +5,7 @@ from .learning import (
     knowledge_check_submit,
     lesson_mark_read,
     lesson_opened,
+    lesson_viewed,
     reflection_save,
 )
 from .people import (
@@ -21,5 +22,5 @@ __all__ = [
     "application_approve", "application_decline", "application_submit",
     "assignment_create", "assignment_end", "cohort_save", "enrolment_create",
     "enrolment_update", "enrolment_verify_license", "knowledge_check_submit",
-    "lesson_mark_read", "lesson_opened", "program_save", "reflection_save",
+    "lesson_mark_read", "lesson_opened", "lesson_viewed", "program_save", "reflection_save",
 ]

@@ -1,6 +1,7 @@
 """Writes for the curriculum: opening and reading lessons, knowledge-check attempts,
 reflections, and applications to join a program."""
 
+import datetime
 import secrets
 
 from django.core import signing
@@ -43,6 +44,34 @@ def lesson_opened(*, enrolment: Enrolment, lesson) -> LessonProgress:
             )
     except IntegrityError:  # opened twice at once: the other request created it
         return LessonProgress.objects.get(enrolment=enrolment, lesson_id=lesson.pk)
+
+
+# How stale a lesson's last_opened_at may grow while it stays the most recently opened
+# lesson: "continue where you left off" reads only which lesson that is, so reloading it
+# need not write a row (under load, every reload was a write on the same row).
+LESSON_OPENED_RESOLUTION = datetime.timedelta(minutes=5)
+
+
+def lesson_viewed(
+    *, enrolment: Enrolment, lesson, progress: LessonProgress | None,
+    latest_opened_at: datetime.datetime | None,
+) -> LessonProgress:
+    """Record a view of the lesson page, given the trainee's progress row for it (None:
+    never opened) and the latest last_opened_at of their lessons in the program.
+
+    Writes only when what "continue where you left off" reads would change: the first
+    visit, a lesson that is not the most recently opened, or one last opened longer
+    ago than LESSON_OPENED_RESOLUTION. ``progress`` is returned as it now stands.
+    """
+    if progress is None:
+        return lesson_opened(enrolment=enrolment, lesson=lesson)
+    now = timezone.now()
+    latest = progress.last_opened_at >= (latest_opened_at or progress.last_opened_at)
+    if latest and now - progress.last_opened_at < LESSON_OPENED_RESOLUTION:
+        return progress
+    LessonProgress.objects.filter(pk=progress.pk).update(last_opened_at=now)
+    progress.last_opened_at = now
+    return progress
 
 
 def _refresh_completion(progress: LessonProgress, lesson) -> None:

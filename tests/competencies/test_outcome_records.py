@@ -1,5 +1,7 @@
 """Evidence rules, status computation and the sign-off workflow."""
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -388,3 +390,24 @@ def test_admin_moves_an_enrolment_from_the_record_page(tracker, client):
     assert tracker.enrolment_a.framework_version == v2
     client.force_login(tracker.trainer_a)
     assert client.get(url).status_code == 403
+
+
+def test_the_queue_shows_a_page_of_requests_at_a_time(tracker, client, django_assert_num_queries):
+    from competencies.views import QUEUE_REQUESTS_PER_PAGE
+
+    _requests(tracker, QUEUE_REQUESTS_PER_PAGE + 3)
+    client.force_login(tracker.trainer_a)
+    url = reverse("competencies:trainer_queue")
+    first = client.get(url).content.decode()
+    assert first.count("Record decision") == QUEUE_REQUESTS_PER_PAGE
+    assert 'href="?requests=2"' in first and "Requests 1–20" in first
+    with django_assert_num_queries(8):  # the same queries on any page
+        second = client.get(url, {"requests": 2}).content.decode()
+    assert second.count("Record decision") == 3 and 'href="?requests=1"' in second
+    assert "Requests 21–23" in second
+    ids = lambda page: set(re.findall(r'name="request_id" value="(\d+)"', page))  # noqa: E731
+    assert not ids(first) & ids(second)
+    # Not a page number: the first page; past the end: an empty page, not an error.
+    assert client.get(url, {"requests": "x"}).content.decode().count("Record decision") == 20
+    past = client.get(url, {"requests": "99999999999999"}).content.decode()
+    assert "No more review requests." in past

@@ -261,9 +261,65 @@ def test_lesson_page_runs_fixed_queries(client, world, curriculum, django_assert
     lesson = _lessons()[0]
     client.force_login(world.trainee_a)
     client.get(lesson.url)
-    # Wagtail's routing walks the tree one level per query (fixed by depth); then the
-    # curriculum tree (cached since the first request), this trainee's progress,
-    # attempts and reflections.
-    with django_assert_num_queries(22):
+    # session, user, roles; site, home page, the pages along the path (one query,
+    # cms/routing.py), view restrictions; the trainee's enrolment (also their leave to
+    # read), progress, attempts, reflections. The curriculum tree is cached since the
+    # first request, and reloading the lesson last opened writes nothing.
+    with django_assert_num_queries(11):
         response = client.get(lesson.url)
     assert response.status_code == 200
+
+
+def _opened(world, lesson):
+    return LessonProgress.objects.get(enrolment=world.enrolment_a, lesson_id=lesson.pk).last_opened_at
+
+
+def test_reloading_the_lesson_last_opened_writes_nothing_but_the_order_of_visits_is_kept(
+    client, world, curriculum, django_assert_num_queries
+):
+    import datetime
+
+    from courses.services.learning import LESSON_OPENED_RESOLUTION
+
+    first, second = _lessons()[0], _lessons()[1]
+    client.force_login(world.trainee_a)
+    client.get(first.url)
+    opened = _opened(world, first)
+    client.get(first.url)
+    assert _opened(world, first) == opened  # the latest lesson, opened just now: no write
+    client.get(second.url)
+    client.get(first.url)
+    assert _opened(world, first) > _opened(world, second)  # back to an earlier one: written
+    home = client.get(reverse("courses:trainee_home")).content.decode()
+    assert f"Continue where you left off: {first.title}" in home
+    # Older than the resolution, even the latest lesson is written again.
+    long_ago = _opened(world, first) - LESSON_OPENED_RESOLUTION - datetime.timedelta(seconds=1)
+    LessonProgress.objects.filter(enrolment=world.enrolment_a, lesson_id=first.pk).update(last_opened_at=long_ago)
+    client.get(first.url)
+    assert _opened(world, first) > long_ago + LESSON_OPENED_RESOLUTION
+
+
+def test_the_lesson_page_shows_the_readers_own_progress(client, world, curriculum):
+    lesson = _lessons()[0]
+    client.force_login(world.trainee_a)
+    check_id, token, spec = _sheet(client, lesson)
+    _submit(client, lesson, check_id, {"token": token, **_right(spec)})
+    client.post(reverse("courses:lesson_read", args=[lesson.pk]))
+    page_a = client.get(lesson.url).content.decode()
+    assert "Passed" in page_a and "1 of 3 lessons" in page_a
+    client.force_login(world.trainee_b)
+    page_b = client.get(lesson.url).content.decode()
+    assert "Mark as read" in page_b and "Passed" not in page_b and "0 of 3 lessons" in page_b
+    assert "Complete" not in page_b
+    assert not LessonProgress.objects.filter(enrolment=world.enrolment_b, completed_at__isnull=False).exists()
+
+
+def test_program_progress_from_given_enrolments_keeps_to_the_trainees_active_ones(world, curriculum):
+    from courses.models import Enrolment
+
+    world.enrolment_a.status = Enrolment.Status.WITHDRAWN
+    world.enrolment_a.save()
+    everyone = list(Enrolment.objects.select_related("cohort"))
+    assert program_progress(trainee=world.trainee_a, enrolments=everyone) == []
+    mine = program_progress(trainee=world.trainee_b, enrolments=everyone)
+    assert [p["enrolment"] for p in mine] == [world.enrolment_b]
