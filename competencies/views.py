@@ -88,8 +88,10 @@ def my_outcome(request, enrolment_id: int, code: str):
     )
 
 
-# A trainer decides from the top of the queue; each list shows this many at a time.
-QUEUE_REQUESTS_PER_PAGE = 20
+# A trainer decides from the top of the queue; each list shows this many at a time. A
+# trainee asks for review of up to 21 outcomes at once: one trainee's whole set, and a
+# request asked again after a "not yet", fit on one page.
+QUEUE_REQUESTS_PER_PAGE = 25
 QUEUE_ENTRIES_PER_PAGE = 25
 
 

@@ -393,21 +393,21 @@ def test_admin_moves_an_enrolment_from_the_record_page(tracker, client):
 
 
 def test_the_queue_shows_a_page_of_requests_at_a_time(tracker, client, django_assert_num_queries):
-    from competencies.views import QUEUE_REQUESTS_PER_PAGE
+    from competencies.views import QUEUE_REQUESTS_PER_PAGE as per_page
 
-    _requests(tracker, QUEUE_REQUESTS_PER_PAGE + 3)
+    _requests(tracker, per_page + 3)
     client.force_login(tracker.trainer_a)
     url = reverse("competencies:trainer_queue")
     first = client.get(url).content.decode()
-    assert first.count("Record decision") == QUEUE_REQUESTS_PER_PAGE
-    assert 'href="?requests=2"' in first and "Requests 1–20" in first
+    assert first.count("Record decision") == per_page
+    assert 'href="?requests=2"' in first and f"Requests 1–{per_page}" in first
     with django_assert_num_queries(8):  # the same queries on any page
         second = client.get(url, {"requests": 2}).content.decode()
     assert second.count("Record decision") == 3 and 'href="?requests=1"' in second
-    assert "Requests 21–23" in second
+    assert f"Requests {per_page + 1}–{per_page + 3}" in second
     ids = lambda page: set(re.findall(r'name="request_id" value="(\d+)"', page))  # noqa: E731
     assert not ids(first) & ids(second)
     # Not a page number: the first page; past the end: an empty page, not an error.
-    assert client.get(url, {"requests": "x"}).content.decode().count("Record decision") == 20
+    assert client.get(url, {"requests": "x"}).content.decode().count("Record decision") == per_page
     past = client.get(url, {"requests": "99999999999999"}).content.decode()
     assert "No more review requests." in past
