@@ -117,11 +117,11 @@ def _enrolment_requirements(enrolment: Enrolment, verifier: str, today=None) -> 
     ]
 
 
-@collector_paused()
 def _confirmed_minutes(record) -> dict[str, int]:
     return {r.code: r.minutes_confirmed for r in record.outcomes if r.outcome.evidence_rule == "hours"}
 
 
+@collector_paused()
 def eligibility_for(enrolment_ids) -> dict[int, EligibilityReport]:
     """Set form: every enrolment's report, in the record set form's fixed queries plus
     one for who verified the licenses."""
