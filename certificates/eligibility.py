@@ -62,6 +62,13 @@ def _outcome_names(code: str, statement: str) -> tuple[str, str]:
     return f"outcome:{code}", f"{code} — {statement}"
 
 
+@lru_cache(maxsize=4096)
+def _coursework_line(cw) -> str:
+    # A cohort's coursework statuses repeat: a few hundred distinct ones in 40,000.
+    return (f"{cw.lessons_done}/{cw.lessons_total} aligned lessons complete, "
+            f"{cw.checks_passed}/{cw.checks_total} knowledge checks passed")
+
+
 def _outcome_requirement(record, *, with_evidence: bool = True) -> Requirement:
     outcome = record.outcome
     key, label = _outcome_names(outcome.code, outcome.statement)
@@ -72,8 +79,7 @@ def _outcome_requirement(record, *, with_evidence: bool = True) -> Requirement:
     evidence: list[str] = []
     cw = record.coursework
     if cw is not None and cw.lessons_total:
-        evidence.append(f"{cw.lessons_done}/{cw.lessons_total} aligned lessons complete, "
-                        f"{cw.checks_passed}/{cw.checks_total} knowledge checks passed")
+        evidence.append(_coursework_line(cw))
     if record.decisions:
         for decision in record.current_decisions.values():
             if decision.decision == "met":

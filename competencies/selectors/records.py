@@ -188,9 +188,9 @@ def outcome_records_for(enrolment_ids, *, full_evidence: bool = False) -> dict[i
     Evidence comes as kind and title (``EvidenceSummary``) unless ``full_evidence``
     asks for the items themselves, as one trainee's outcome page does.
 
-    Queries: enrolments (1), outcomes (1), coursework (8), confirmed minutes (1),
-    evidence (1), decisions (1), their trainers (1), open requests (1) — the same for one
-    enrolment or a whole cohort.
+    Queries: enrolments (1), outcomes (1), coursework (6 at most; fewer with the
+    curriculum cached), confirmed minutes (1), evidence (1), decisions (1), their
+    trainers (1), open requests (1) — the same for one enrolment or a whole cohort.
     """
     from consultation.selectors import minutes_for
     from courses.selectors import coursework_status_for

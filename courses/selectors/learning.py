@@ -391,20 +391,23 @@ def coursework_status_for(enrolments: list[Enrolment]) -> dict[int, dict[str, Co
     """Set form: for each enrolment, each outcome code's coursework status.
 
     Runs a fixed number of queries whatever the number of enrolments, lessons and
-    attempts: enrolments' programs (1), program pages (1), per program its tree (3;
-    programs are few), the pinned
-    versions' codes (1), completed lessons (1), passed checks (1).
+    attempts: enrolments' programs (1, none when each enrolment comes with its cohort),
+    program pages (1), per program its tree (3; programs are few, and the tree is
+    cached), the pinned versions' codes (1), completed lessons (1), passed checks (1).
     """
     from cms.models import ProgramPage
     from competencies.models import Outcome
 
     if not enrolments:
         return {}
-    program_of = dict(
-        Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]).values_list(
-            "pk", "cohort__program_id"
+    if all(Enrolment.cohort.is_cached(e) for e in enrolments):
+        program_of = {e.pk: e.cohort.program_id for e in enrolments}
+    else:
+        program_of = dict(
+            Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]).values_list(
+                "pk", "cohort__program_id"
+            )
         )
-    )
     program_ids = set(program_of.values())
     trees = {
         page.program_id: curriculum_tree(program_page=page)

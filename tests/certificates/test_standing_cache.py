@@ -115,7 +115,7 @@ def test_only_changed_enrolments_are_computed_again(complete, django_assert_num_
         _shown(world)
     records.evidence_add(actor=world.trainee_b, enrolment=world.enrolment_b, outcome_code="C1",
                          kind="written", title="New", text="New.")
-    with django_assert_num_queries(3 + 11):  # and the record set form's, for B alone
+    with django_assert_num_queries(3 + 10):  # and the record set form's, for B alone
         _shown(world)
 
 

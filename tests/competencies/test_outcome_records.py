@@ -290,11 +290,11 @@ def test_queue_and_records_run_fixed_queries(tracker, client, django_assert_num_
     with django_assert_num_queries(8):
         page = client.get(reverse("competencies:trainer_queue"))
     assert page.content.decode().count("Record decision") == n
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(19):
         client.get(reverse("courses:trainer_trainee", args=[tracker.enrolment_a.pk]))
     client.force_login(tracker.trainee_a)
     _written(tracker)
-    with django_assert_num_queries(15):  # the curriculum tree is cached by the page above
+    with django_assert_num_queries(14):  # the curriculum tree is cached by the page above
         client.get(reverse("competencies:my_outcomes"))
 
 
@@ -302,7 +302,7 @@ def test_queue_and_records_run_fixed_queries(tracker, client, django_assert_num_
 def test_record_set_form_is_fixed_for_a_cohort(tracker, django_assert_num_queries, extra):
     _requests(tracker, extra)
     ids = list(tracker.cohort.enrolments.values_list("pk", flat=True))
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         records = outcome_records_for(ids)
     assert len(records) == 2 + extra
     assert all(len(r.outcomes) == 23 for r in records.values())

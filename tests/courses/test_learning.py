@@ -243,9 +243,9 @@ def test_coursework_status_runs_fixed_queries(world, curriculum, django_assert_n
         spec["slug"] += "-extra"
         course_add(program_page=curriculum, spec=spec)
     _activity(world, curriculum, rounds)
-    # enrolments' programs, program pages, courses, lessons, outcome links, codes,
+    # (the enrolments come with their cohorts) program pages, courses, lessons, outcome links, codes,
     # completed lessons, passed checks
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         statuses = coursework_status_for([world.enrolment_a, world.enrolment_b])
     assert statuses[world.enrolment_a.pk]["K1"].checks_passed >= 2
     # The curriculum tree now comes from the cache (the call above stored it):
