@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -10,7 +10,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@worker_process_init.connect
+@worker_process_init.connect  # each child of a prefork pool
+@worker_ready.connect  # the worker itself, which runs the tasks of a solo or threads pool
 def _freeze_startup_objects(**kwargs) -> None:
     from config.memory import freeze_startup_objects
 
