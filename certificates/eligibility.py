@@ -7,7 +7,7 @@ admin sees is exactly what issuance checks.
 """
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from django.utils import timezone
@@ -35,11 +35,13 @@ class EligibilityReport:
     # Confirmed consultation minutes by hours outcome (E1, E2), as the matrix shows them.
     confirmed_minutes: dict[str, int] = field(default_factory=dict)
 
-    @property
+    # Worked out once: a report is complete when made, and the matrix asks each of its
+    # 200 reports several times.
+    @cached_property
     def eligible(self) -> bool:
         return bool(self.requirements) and all(r.met for r in self.requirements)
 
-    @property
+    @cached_property
     def missing(self) -> list[Requirement]:
         return [r for r in self.requirements if not r.met]
 
@@ -195,8 +197,8 @@ def standing_for(enrolments: list[Enrolment]) -> dict[int, Standing]:
             program_id__in={e.cohort.program_id for e in enrolments}
         )
     }
-    labels = {
-        (version_id, code): f"{code} — {statement}"
+    names = {
+        (version_id, code): _outcome_names(code, statement)
         for version_id, code, statement in Outcome.objects.filter(
             version_id__in={e.framework_version_id for e in enrolments}
         ).values_list("version_id", "code", "statement")
@@ -223,7 +225,7 @@ def standing_for(enrolments: list[Enrolment]) -> dict[int, Standing]:
         version = enrolment.framework_version_id
         outcomes, minutes = cached[keys[enrolment.pk]]
         result[enrolment.pk] = Standing([
-            Requirement(f"outcome:{code}", labels.get((version, code), code), met, why, status=status)
+            Requirement(*names.get((version, code), (f"outcome:{code}", code)), met, why, (), status)
             for code, met, why, status in outcomes
         ], minutes)
     return result
