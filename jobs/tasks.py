@@ -20,7 +20,11 @@ def run_job(self, job_id: int) -> str:
     return outcome
 
 
-@shared_task(acks_late=True)
+# Acknowledged on receipt: a sweep is idempotent and beat sends the next one anyway, and
+# a worker holding an unacknowledged message when the broker vanishes can exit (kombu's
+# channel close fails restoring it); beat's sweeps are the messages a worker most often
+# holds.
+@shared_task(acks_late=False)
 def sweep_jobs() -> dict[str, int]:
     """Beat: hand over jobs the broker never got or lost."""
     return services.sweep()

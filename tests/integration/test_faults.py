@@ -144,7 +144,7 @@ def private_redis(tmp_path, settings):
 def test_redis_stopped_while_an_admin_issues_the_request_commits_and_the_work_follows_once(
     complete, start_worker, private_redis, mail_dir, worker_media, client, eventually
 ):
-    start_worker(beat=True, **FAST_JOBS)
+    worker = start_worker(beat=True, **FAST_JOBS)
     private_redis.stop()
 
     client.force_login(complete.admin)
@@ -162,6 +162,11 @@ def test_redis_stopped_while_an_admin_issues_the_request_commits_and_the_work_fo
     assert Certificate.objects.count() == 0
 
     private_redis.start()  # same port: the worker reconnects, its beat sweeps
+    if worker.poll() is not None:
+        # A worker that held an unacknowledged message when Redis went away exits
+        # (kombu fails restoring it); in production its supervisor starts it again, as
+        # here. The outbox loses nothing: what it was doing is swept and run again.
+        start_worker(beat=True, **FAST_JOBS)
     eventually(lambda: Certificate.objects.exclude(pdf="").exists(), timeout=90,
                what="the certificate and its PDF after Redis came back")
     eventually(lambda: certificate_mails(mail_dir), what="the certificate e-mail")
