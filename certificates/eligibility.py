@@ -13,6 +13,7 @@ from typing import NamedTuple
 from django.utils import timezone
 
 from competencies.selectors import outcome_records_for
+from config.cache import CACHE_UNREACHABLE
 from config.memory import collector_paused
 from courses.models import Enrolment
 
@@ -186,7 +187,7 @@ def standing_for(enrolments: list[Enrolment]) -> dict[int, Standing]:
     """
     from cms.models import ProgramPage
     from competencies.models import Outcome
-    from courses.selectors.learning import _CACHE_DOWN, curriculum_stamp
+    from courses.selectors.learning import curriculum_stamp
     from django.core.cache import cache
 
     if not enrolments:
@@ -206,7 +207,7 @@ def standing_for(enrolments: list[Enrolment]) -> dict[int, Standing]:
     keys = {e.pk: _standing_key(e, stamps) for e in enrolments}
     try:
         cached = cache.get_many(list(keys.values()))
-    except _CACHE_DOWN:
+    except CACHE_UNREACHABLE:
         cached = {}
     missing = [pk for pk, key in keys.items() if key not in cached]
     if missing:
@@ -218,7 +219,7 @@ def standing_for(enrolments: list[Enrolment]) -> dict[int, Standing]:
         cached.update(fresh)
         try:
             cache.set_many(fresh, STANDING_CACHE_SECONDS)
-        except _CACHE_DOWN:
+        except CACHE_UNREACHABLE:
             pass
     result = {}
     for enrolment in enrolments:

@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 from django.db.models import Prefetch
 
+from config.cache import CACHE_UNREACHABLE
+
 from ..models import Application, Enrolment, KnowledgeCheckAttempt, LessonProgress
 
 logger = logging.getLogger(__name__)
@@ -117,11 +119,6 @@ class Curriculum:
 # page still works (the forget is logged; the timeout bounds how long a stale tree lives).
 CURRICULUM_CACHE_SECONDS = 60 * 60
 
-try:
-    from redis.exceptions import RedisError as _CacheDown
-except ImportError:  # pragma: no cover - redis-py comes with the production settings
-    _CacheDown = OSError
-_CACHE_DOWN = (_CacheDown, OSError)
 
 
 def _curriculum_cache_key(program_page_id: int) -> str:
@@ -142,7 +139,7 @@ def curriculum_forget() -> None:
             for key in (_curriculum_cache_key, _stamp_cache_key)]
     try:
         cache.delete_many(keys)
-    except _CACHE_DOWN:
+    except CACHE_UNREACHABLE:
         logger.exception("Cache unreachable: cached curriculum trees not dropped (they expire "
                          "within %s s)", CURRICULUM_CACHE_SECONDS)
 
@@ -155,7 +152,7 @@ def curriculum_tree(*, program_page) -> Curriculum:
     key = _curriculum_cache_key(program_page.pk)
     try:
         tree = cache.get(key)
-    except _CACHE_DOWN:
+    except CACHE_UNREACHABLE:
         logger.warning("Cache unreachable: curriculum tree read from the database")
         return _curriculum_tree(program_page)
     if tree is None:
@@ -163,7 +160,7 @@ def curriculum_tree(*, program_page) -> Curriculum:
         try:
             cache.set_many({key: tree, _stamp_cache_key(program_page.pk): tree.stamp},
                            CURRICULUM_CACHE_SECONDS)
-        except _CACHE_DOWN:
+        except CACHE_UNREACHABLE:
             logger.warning("Cache unreachable: curriculum tree not cached")
     return tree
 
@@ -175,13 +172,13 @@ def curriculum_stamp(*, program_page) -> str:
 
     try:
         stamp = cache.get(_stamp_cache_key(program_page.pk))
-    except _CACHE_DOWN:
+    except CACHE_UNREACHABLE:
         stamp = None
     if stamp is None:
         stamp = curriculum_tree(program_page=program_page).stamp
         try:
             cache.add(_stamp_cache_key(program_page.pk), stamp, CURRICULUM_CACHE_SECONDS)
-        except _CACHE_DOWN:
+        except CACHE_UNREACHABLE:
             pass
     return stamp
 

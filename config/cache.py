@@ -1,0 +1,12 @@
+"""What a cache call raises when the cache (Redis) cannot be reached.
+
+The cache is an optimisation, never a dependency: every caller that reads or writes it
+catches these and carries on from the database.
+"""
+
+try:
+    from redis.exceptions import RedisError
+except ImportError:  # pragma: no cover - redis-py comes with the production settings
+    RedisError = OSError
+
+CACHE_UNREACHABLE = (RedisError, OSError)
