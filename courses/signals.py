@@ -8,12 +8,16 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 
 def _forget(**kwargs) -> None:
+    from cms.sites import forget_sites
+
     from .selectors.learning import curriculum_forget
 
     curriculum_forget()
+    forget_sites()  # a site holds its root page: a page change may change it
     # Again after commit: a request that read the old tree while the change was still
     # uncommitted may have cached it meanwhile.
     transaction.on_commit(curriculum_forget)
+    transaction.on_commit(forget_sites)
 
 
 @receiver(post_save)

@@ -54,3 +54,25 @@ def test_with_the_cache_down_pages_and_eligibility_still_read_the_tree_and_edito
     lesson.save_revision().publish()
     assert _titles(curriculum)[0] == "Published while Redis was down"
     assert "Cache unreachable" in caplog.text
+
+
+def test_each_process_keeps_the_tree_and_reads_only_its_stamp_while_it_is_current(curriculum, monkeypatch):
+    from django.core.cache import cache
+
+    read = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *a, **kw: read.append(key) or real_get(key, *a, **kw))
+    curriculum_tree(program_page=curriculum)
+    read.clear()
+    first = curriculum_tree(program_page=curriculum)
+    assert read == [f"curriculum-stamp:2:{curriculum.pk}"]
+    # Each caller fills its own copy: one request's progress never shows in another's.
+    first.lessons[0].passed_checks.add("check-1")
+    second = curriculum_tree(program_page=curriculum)
+    assert second.lessons[0].passed_checks == set() and second.lessons[0] is not first.lessons[0]
+    assert second.lessons[0].course is second.courses[0]
+    # A change drops the stamp: the tree is read again, from the database.
+    lesson = LessonPage.objects.live().order_by("path").first()
+    lesson.title = "Renamed while this process held the tree"
+    lesson.save_revision().publish()
+    assert _titles(curriculum)[0] == "Renamed while this process held the tree"
