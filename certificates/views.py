@@ -203,8 +203,15 @@ def verify_code(request, code: str):
     limited = _rate_limited(request)
     if limited:
         return limited
+    # What the page shows: not the signed credential and the snapshot, which are most
+    # of the row (about 7 kB of JSON to read and decode), nor who issued or revoked it.
     certificate = (
-        Certificate.objects.with_people().filter(verification_code=code.strip().lower()[:32]).first()
+        Certificate.objects.select_related(
+            "enrolment__trainee", "enrolment__cohort__program", "framework_version__framework"
+        )
+        .defer("credential", "snapshot")
+        .filter(verification_code=code.strip().lower()[:32])
+        .first()
     )
     status = 200 if certificate else 404
     return render(request, "certificates/verify.html", {

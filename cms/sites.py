@@ -8,7 +8,7 @@ or a page (a site holds its root page) drops the stamp (``forget_sites``, from
 courses/signals.py and the receivers below), and the next request in every process
 finds its site afresh.
 
-The check is one small cache read (``/healthz`` and static files skip it), and the
+The check is one small cache read (health checks and static files skip it), and the
 answer is Wagtail's own: the memo stores what ``Site._find_for_request`` returned. With
 the cache unreachable the memo cannot be checked, so Wagtail's lookup runs as before.
 Hosts outside ALLOWED_HOSTS are never stored, and the memo holds a bounded number of
@@ -93,7 +93,7 @@ def _site_changed(**kwargs) -> None:
 
 
 # Requests that never reach Wagtail and must stay as cheap as they are.
-_SKIPPED_PREFIXES = ("/healthz", "/static/")
+_SKIPPED_PREFIXES = ("/healthz", "/readyz", "/static/")
 
 
 class SiteMiddleware:

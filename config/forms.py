@@ -1,4 +1,29 @@
+from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
+
+
+class ChoicesReadOnce(ModelChoiceIterator):
+    """A model choice field's choices, read from the database once per form.
+
+    Django's own iterator queries afresh each time the choices are read, and rendering
+    a select reads them twice (its options, then whether it may be ``required``). This
+    one reads the field's queryset, which keeps its rows after the first reading.
+    """
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    iterator = ChoicesReadOnce
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    iterator = ChoicesReadOnce
 
 
 def add_service_errors(form, error: ValidationError) -> None:

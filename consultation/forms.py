@@ -1,12 +1,14 @@
 from django import forms
 from django.utils import timezone
 
+from config.forms import ModelChoiceField, ModelMultipleChoiceField
+
 from .models import ConsultationSession
 from .services import identifying_details
 
 
 class SessionForm(forms.Form):
-    trainer = forms.ModelChoiceField(queryset=None, empty_label=None)
+    trainer = ModelChoiceField(queryset=None, empty_label=None)
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}),
                                  help_text="Optional.")
@@ -53,7 +55,7 @@ class DisputeForm(forms.Form):
 
 
 class GroupSessionForm(forms.Form):
-    trainees = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple)
+    trainees = ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple)
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate)
     start_time = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     minutes = forms.IntegerField(min_value=1, max_value=1440)

@@ -5,11 +5,13 @@ import datetime
 from django import forms
 from django.utils import timezone
 
+from config.forms import ModelChoiceField
+
 from .models import Cohort, Enrolment
 
 
 class ApplicationForm(forms.Form):
-    cohort = forms.ModelChoiceField(queryset=Cohort.objects.none(), empty_label=None)
+    cohort = ModelChoiceField(queryset=Cohort.objects.none(), empty_label=None)
     profession = forms.ChoiceField(choices=Enrolment.Profession.choices, widget=forms.RadioSelect)
     license_type = forms.CharField(max_length=80, help_text="e.g. LMFT, LCSW, PsyD, MD, NP.")
     license_number = forms.CharField(max_length=64)
