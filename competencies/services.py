@@ -397,7 +397,12 @@ def enrolment_move_version(*, actor, enrolment, version: FrameworkVersion, mappi
     if actor is not None and actor.pk == enrolment.trainee_id:
         # The mapping carries sign-offs onto new outcomes: nobody maps their own.
         raise ValidationError("Nobody moves their own record; another program admin must.")
-    enrolment = Enrolment.objects.select_for_update().select_related("framework_version").get(pk=enrolment.pk)
+    # Only the enrolment's row: PostgreSQL refuses FOR UPDATE on the nullable side of
+    # the outer join to its version, and the version is only read.
+    enrolment = (
+        Enrolment.objects.select_for_update(of=("self",)).select_related("framework_version")
+        .get(pk=enrolment.pk)
+    )
     current = enrolment.framework_version
     version = FrameworkVersion.objects.get(pk=version.pk)
     if current is None or version.framework_id != current.framework_id:

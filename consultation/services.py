@@ -82,7 +82,10 @@ def _validate(*, enrolment, trainer, date, start_time, minutes, category, exclud
 
 def _lock_enrolment(enrolment) -> Enrolment:
     # Serialises a trainee's log writes so duplicate checks hold under double submits.
-    return Enrolment.objects.select_for_update().select_related("cohort__program", "trainee").get(pk=enrolment.pk)
+    return (
+        Enrolment.objects.select_for_update(of=("self",)).select_related("cohort__program", "trainee")
+        .get(pk=enrolment.pk)
+    )
 
 
 def _notify(to: str, subject: str, body: str) -> None:
@@ -123,7 +126,9 @@ def session_log(*, actor, enrolment, trainer, date, minutes, category, start_tim
 
 
 def _locked(session) -> ConsultationSession:
-    return ConsultationSession.objects.select_for_update().select_related(
+    # Only the session's row: without ``of`` PostgreSQL would also lock the enrolment,
+    # cohort, program and both users for as long as the decision takes.
+    return ConsultationSession.objects.select_for_update(of=("self",)).select_related(
         "enrolment__cohort__program", "enrolment__trainee", "trainer"
     ).get(pk=session.pk)
 

@@ -226,7 +226,7 @@ def _notify(application: Application, subject: str, body: str) -> None:
 @transaction.atomic
 def application_approve(*, actor, application: Application) -> Enrolment:
     """Approve: enrol the applicant (license verified by the approving admin) and tell them."""
-    application = Application.objects.select_for_update().select_related(
+    application = Application.objects.select_for_update(of=("self",)).select_related(
         "cohort__program", "applicant"
     ).get(pk=application.pk)
     if application.status != Application.Status.PENDING:
@@ -260,7 +260,7 @@ def application_decline(*, actor, application: Application, reason: str) -> Appl
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give the applicant a reason."})
-    application = Application.objects.select_for_update().select_related("cohort", "applicant").get(
+    application = Application.objects.select_for_update(of=("self",)).select_related("cohort", "applicant").get(
         pk=application.pk
     )
     if application.status != Application.Status.PENDING:

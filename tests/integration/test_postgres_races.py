@@ -122,3 +122,77 @@ def test_double_submitted_check_respects_the_attempt_limit(pair):
     ])
     assert sorted(kind for kind, _ in outcomes) == ["ok", "refused", "refused"], outcomes
     assert KnowledgeCheckAttempt.objects.count() == 1
+
+
+def test_confirming_hours_locks_the_entry_not_the_people_or_the_program(pair, monkeypatch):
+    """While a trainer's confirmation is being written, the people and the program it
+    reads stay free: renaming them does not wait for it (nor time out behind it)."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from accounts.models import User
+    from consultation import services
+    from courses.models import Program
+
+    admin, trainer, enrolment, cohort = pair
+    TrainerAssignmentFactory(trainer=trainer, trainee=enrolment.trainee, cohort=cohort)
+    session = services.session_log(
+        actor=enrolment.trainee, enrolment=enrolment, trainer=trainer,
+        date=timezone.localdate() - datetime.timedelta(days=1), minutes=60, category="E1",
+    )
+    inside, release, outcome = threading.Event(), threading.Event(), {}
+    notify = services._notify
+
+    def notify_when_released(*args, **kwargs):
+        inside.set()  # the confirmation holds its locks until this returns and it commits
+        release.wait(timeout=15)
+        return notify(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_notify", notify_when_released)
+
+    def confirm():
+        try:
+            outcome["session"] = services.session_confirm(trainer=trainer, session=session, revision=1)
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            outcome["error"] = repr(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=confirm)
+    thread.start()
+    try:
+        assert inside.wait(timeout=15), outcome
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            User.objects.filter(pk=trainer.pk).update(full_name="Trainer, renamed meanwhile")
+            User.objects.filter(pk=enrolment.trainee_id).update(full_name="Trainee, renamed meanwhile")
+            Program.objects.filter(pk=cohort.program_id).update(name="Program, renamed meanwhile")
+    finally:
+        release.set()
+        thread.join(timeout=20)
+    assert "error" not in outcome, outcome
+    assert outcome["session"].status == "confirmed"
+    assert User.objects.get(pk=trainer.pk).full_name == "Trainer, renamed meanwhile"
+
+
+def test_an_admin_moves_a_record_to_a_new_framework_version(world, curriculum):
+    """Locking the enrolment with its (nullable) version joined is refused by PostgreSQL
+    unless only the enrolment's row is locked: the move must work here, not only on
+    SQLite."""
+    from competencies import services
+    from competencies.selectors import outcome_record
+
+    enrolment = world.enrolment_a
+    enrolment.refresh_from_db()
+    services.evidence_add(actor=world.trainee_a, enrolment=enrolment, outcome_code="C1",
+                          kind="written", text="How I held boundaries in a session.")
+    services.signoff_decide(trainer=world.trainer_a, enrolment=enrolment, outcome_code="C1", decision="met")
+    v1 = enrolment.framework_version
+    v2 = services.framework_version_draft(actor=world.admin, framework=v1.framework)
+    services.framework_version_publish(actor=world.admin, version=v2)
+    services.enrolment_move_version(actor=world.admin, enrolment=enrolment, version=v2, mapping={})
+    enrolment.refresh_from_db()
+    assert enrolment.framework_version_id == v2.pk
+    assert outcome_record(enrolment).get("C1").met  # the decision carried to the new version
