@@ -9,6 +9,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 
 from config.memory import collector_paused
 
@@ -196,7 +197,10 @@ def outcome_records_for(enrolment_ids, *, full_evidence: bool = False) -> dict[i
     from courses.selectors import coursework_status_for
 
     enrolments = list(
-        Enrolment.objects.filter(pk__in=list(enrolment_ids)).select_related(
+        # A queryset of ids is read as a subquery here rather than in a query of its own.
+        Enrolment.objects.filter(
+            pk__in=enrolment_ids if isinstance(enrolment_ids, QuerySet) else list(enrolment_ids)
+        ).select_related(
             "trainee", "cohort__program", "framework_version__framework"
         )
     )
