@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from competencies.selectors.records import STATUS_LABELS
 from config.csvexport import csv_response
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
@@ -34,7 +35,7 @@ def _cell_html(key: str, why: str, status: str) -> str:
     """One outcome cell. A cohort's 4,600 cells are a few hundred distinct ones (the
     same reasons recur), each made and escaped once."""
     return (f'<td class="status-{status}" title="{html.escape(key[8:])}: {html.escape(why)}">'
-            f'{_GLYPH_HTML[status]}<span class="visually-hidden">{status.replace("_", "")}</span></td>')
+            f'{_GLYPH_HTML[status]}<span class="visually-hidden">{STATUS_LABELS[status]}</span></td>')
 
 
 @dataclass

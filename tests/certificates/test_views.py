@@ -255,3 +255,13 @@ def test_trainee_without_a_certificate_is_shown_what_is_left(world, login):
     assert "You have no certificate yet" in page
     assert reverse("competencies:my_outcomes") in page
     assert reverse("certificates:mine") in page  # in the trainee's navigation
+
+
+def test_matrix_cells_tell_screen_readers_each_status_in_words(complete, login):
+    import re
+
+    page = login(complete.admin).get(_matrix_url(complete)).content.decode()
+    cells = re.findall(r'<td class="status-[a-z_]+"[^>]*>.*?<span class="visually-hidden">([^<]*)</span></td>', page)
+    assert len(cells) == 2 * 23  # both trainees, every outcome
+    assert set(cells) <= {"Met", "Awaiting review", "In progress", "Not started"}
+    assert cells[:23] == ["Met"] * 23 or cells[23:] == ["Met"] * 23  # trainee A met them all
