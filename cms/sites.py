@@ -20,13 +20,12 @@ import uuid
 
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http.request import split_domain_port
 from wagtail.models import Site
 
-from config.cache import CACHE_UNREACHABLE
+from config.cache import CACHE_UNREACHABLE, forget_now_and_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -79,17 +78,10 @@ def forget_sites() -> None:
                          "within %s s)", _STAMP_SECONDS)
 
 
-def forget_sites_now_and_on_commit() -> None:
-    forget_sites()
-    # Again after commit: a request that read the old site while the change was still
-    # uncommitted may have stored it meanwhile.
-    transaction.on_commit(forget_sites)
-
-
 @receiver(post_save, sender=Site, dispatch_uid="cms-site-saved")
 @receiver(post_delete, sender=Site, dispatch_uid="cms-site-deleted")
 def _site_changed(**kwargs) -> None:
-    forget_sites_now_and_on_commit()
+    forget_now_and_on_commit(forget_sites)
 
 
 # Requests that never reach Wagtail and must stay as cheap as they are.

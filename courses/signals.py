@@ -1,10 +1,11 @@
 """Keep the cached curriculum trees (courses.selectors.learning) in step with the pages."""
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from config.cache import forget_now_and_on_commit
 
 
 def _forget(**kwargs) -> None:
@@ -12,12 +13,8 @@ def _forget(**kwargs) -> None:
 
     from .selectors.learning import curriculum_forget
 
-    curriculum_forget()
-    forget_sites()  # a site holds its root page: a page change may change it
-    # Again after commit: a request that read the old tree while the change was still
-    # uncommitted may have cached it meanwhile.
-    transaction.on_commit(curriculum_forget)
-    transaction.on_commit(forget_sites)
+    forget_now_and_on_commit(curriculum_forget)
+    forget_now_and_on_commit(forget_sites)  # a site holds its root page: a page change may change it
 
 
 @receiver(post_save)
