@@ -83,7 +83,8 @@ def _validate(*, enrolment, trainer, date, start_time, minutes, category, exclud
 def _lock_enrolment(enrolment) -> Enrolment:
     # Serialises a trainee's log writes so duplicate checks hold under double submits.
     return (
-        Enrolment.objects.select_for_update(of=("self",)).select_related("cohort__program", "trainee")
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("cohort__program", "trainee")
         .get(pk=enrolment.pk)
     )
 

@@ -14,7 +14,7 @@ def _forget(**kwargs) -> None:
     from .selectors.learning import curriculum_forget
 
     forget_now_and_on_commit(curriculum_forget)
-    forget_now_and_on_commit(forget_sites)  # a site holds its root page: a page change may change it
+    forget_now_and_on_commit(forget_sites)  # a site holds its root page, which may have changed
 
 
 @receiver(post_save)

@@ -260,8 +260,9 @@ def application_decline(*, actor, application: Application, reason: str) -> Appl
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give the applicant a reason."})
-    application = Application.objects.select_for_update(of=("self",)).select_related("cohort", "applicant").get(
-        pk=application.pk
+    application = (
+        Application.objects.select_for_update(of=("self",)).select_related("cohort", "applicant")
+        .get(pk=application.pk)
     )
     if application.status != Application.Status.PENDING:
         raise ValidationError("This application has already been decided.")
