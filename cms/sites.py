@@ -47,11 +47,8 @@ def _stamp() -> str:
 
 
 def site_for_request(request) -> Site | None:
-    """Wagtail's site for this request, from this process's memo while it is current."""
-    try:
-        request.get_host()  # ALLOWED_HOSTS: only hosts this site answers are remembered
-    except DisallowedHost:
-        return Site._find_for_request(request)
+    """Wagtail's site for this request (whose host is allowed), from this process's
+    memo while it is current."""
     host = (split_domain_port(request._get_raw_host())[0], request.get_port())
     try:
         stamp = _stamp()
@@ -96,6 +93,16 @@ class SiteMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path.startswith(_SKIPPED_PREFIXES):
+        if not request.path.startswith(_SKIPPED_PREFIXES) and _host_allowed(request):
             request._wagtail_site = site_for_request(request)
         return self.get_response(request)
+
+
+def _host_allowed(request) -> bool:
+    """Hosts outside ALLOWED_HOSTS are refused with a 400 further on: they are neither
+    looked up nor remembered."""
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return False
+    return True

@@ -65,9 +65,10 @@ def test_with_the_cache_down_the_site_is_found_by_wagtail_each_time(client, curr
 def test_hosts_this_site_does_not_answer_are_not_remembered(client, curriculum):
     client.get(curriculum.url)
     remembered = set(sites._found)
-    response = client.get(curriculum.url, HTTP_HOST="made-up.example")
+    response, queries = _site_queries(client, curriculum.url, HTTP_HOST="made-up.example")
     assert response.status_code == 400
     assert set(sites._found) == remembered
+    assert queries == []  # refused before anything looks for its site
 
 
 def test_a_dropped_stamp_means_every_remembered_site_is_found_again(client, curriculum):
