@@ -1,7 +1,8 @@
 """Signatures, status lists and the verifier, against published test data.
 
 The W3C eddsa-rdfc-2022 vectors, 1EdTech's signed fixtures and the W3C/1EdTech status
-lists come from ../shared/interop, not from this code.
+lists are copies of published files in tests/data/interop (SOURCES.md there gives each
+file's origin, commit and licence), not output of this code.
 """
 
 import base64
@@ -19,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from certificates.credentials import jsonld, keys, multibase, proof, status_list, verifier
 
-INTEROP = Path(__file__).resolve().parents[3] / "shared" / "interop"
+INTEROP = Path(__file__).resolve().parents[1] / "data" / "interop"
 VECTORS = INTEROP / "vc-di-eddsa-vectors"
 EDDSA = VECTORS / "eddsa-rdfc-2022"
 NOW = datetime.datetime(2026, 11, 25, tzinfo=datetime.UTC)
