@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/kapstone
 REDIS ?= redis://127.0.0.1:6379/0
 
-.PHONY: demo install migrate test test-integration test-e2e test-all check-deploy bandit sbom bench backup restore clean
+.PHONY: demo install interop-verifier migrate test test-integration test-e2e test-all check-deploy bandit sbom bench backup restore clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,11 +29,21 @@ demo: migrate
 test: install
 	$(PY) -m pytest -m "not integration and not e2e" $(PYTEST_ARGS)
 
+## The outside verifier the integration suite checks our credentials with (Node.js,
+## tests/interop_verifier): installed exactly from its package-lock.json. Node is used
+## for this test only; the fast suite never needs it.
+INTEROP := tests/interop_verifier
+$(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-lock.json
+	cd $(INTEROP) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+interop-verifier: $(INTEROP)/node_modules/.installed
+
 ## PostgreSQL + Redis + a real Celery worker. Cache and broker get Redis databases of
 ## their own (tests flush the cache), away from the development default, /0.
 INTEGRATION_REDIS ?= redis://127.0.0.1:6379/14
 INTEGRATION_BROKER ?= redis://127.0.0.1:6379/15
-test-integration: install
+test-integration: install interop-verifier
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(INTEGRATION_REDIS) CELERY_BROKER_URL=$(INTEGRATION_BROKER) \
 	$(PY) -m pytest -m integration tests/integration $(PYTEST_ARGS)
 
