@@ -103,6 +103,7 @@ def unsigned_credential(certificate) -> dict:
         "description": NO_LICENSE_STATEMENT,
         "issuer": issuer_profile(),
         "validFrom": _xsd(certificate.issued_at),
+        **({"validUntil": _xsd(certificate.valid_until)} if certificate.valid_until else {}),
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "identifier": [{

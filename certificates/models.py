@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 # 20 random bytes in Crockford-style base32: 32 characters, 160 bits, no look-alikes.
 _CODE_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -91,6 +92,9 @@ class Certificate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     issued_at = models.DateTimeField()
+    valid_until = models.DateTimeField(
+        null=True, blank=True, help_text="When it expires (the credential's validUntil); empty: never.",
+    )
     snapshot = models.JSONField(help_text="The eligibility report, with its evidence, at issue.")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ISSUED)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -129,6 +133,10 @@ class Certificate(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status == self.Status.ISSUED
+
+    @property
+    def has_expired(self) -> bool:
+        return self.valid_until is not None and self.valid_until <= timezone.now()
 
     def get_verify_url(self) -> str:
         from django.urls import reverse

@@ -115,6 +115,7 @@ def certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, bool
         framework_version_id=enrolment.framework_version_id,
         issued_by=actor,
         issued_at=now,
+        valid_until=enrolment.cohort.program.credential_valid_until(now),
         snapshot=report.as_snapshot(),
         status_list=_current_status_list(),
         credential={},
@@ -178,6 +179,31 @@ def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certi
     return certificate
 
 
+@transaction.atomic
+def certificate_renew(*, actor, certificate: Certificate) -> Certificate:
+    """Renew an expired certificate: a new one is issued (if the enrolment is still
+    eligible, else :class:`NotEligible` and nothing changes) and the expired one is
+    withdrawn on the status list, so only the renewal verifies."""
+    certificate = (
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("enrolment__trainee", "enrolment__cohort__program")
+        .get(pk=certificate.pk)
+    )
+    _require_program_admin(actor, certificate.enrolment)
+    if not certificate.is_live or not certificate.has_expired:
+        raise ValidationError("Only a certificate that has expired is renewed; this one has not.")
+    certificate.status = Certificate.Status.REVOKED
+    certificate.revoked_at = timezone.now()
+    certificate.revoked_by = actor
+    certificate.revocation_reason = f"Expired on {certificate.valid_until:%d %B %Y}; renewed."
+    certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
+    audit_record(verb="certificate.renewed", target=certificate, actor=actor,
+                 details={"serial": certificate.serial})
+    renewal, _ = certificate_issue(actor=actor, enrolment=certificate.enrolment)
+    status_list_sign(certificate.status_list_id)
+    return renewal
+
+
 def status_list_sign(status_list_id: int) -> StatusList:
     """(Re-)sign a status list from the revoked certificates on it."""
     status_list_obj = StatusList.objects.select_for_update().get(pk=status_list_id)
@@ -195,6 +221,9 @@ def status_list_sign(status_list_id: int) -> StatusList:
         purpose=status_list_obj.purpose,
         length=status_list_obj.length,
     )
+    # How long a verifier may keep this list (milliseconds, Bitstring Status List
+    # `ttl`): the same lifetime the site serves it with.
+    unsigned["credentialSubject"]["ttl"] = settings.STATUS_LIST_MAX_AGE * 1000
     status_list_obj.signed = proof.sign(unsigned, key, created=now)
     status_list_obj.signed_at = now
     status_list_obj.save(update_fields=["signed", "signed_at"])

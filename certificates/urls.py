@@ -16,6 +16,7 @@ urlpatterns = [
     path("verify/", views.verify_file, name="verify_file"),
     path("verify/<str:code>/", views.verify_code, name="verify"),
     path(".well-known/did.json", views.did_document, name="did_document"),
+    path("credentials/verify", views.credentials_verify, name="credentials_verify"),
     path("credentials/status/<int:list_id>/", views.status_list, name="status_list"),
     path("credentials/achievements/<slug:program_slug>/", views.achievement, name="achievement"),
 ]

@@ -109,6 +109,7 @@ class ProgramViewSet(ListingQueryMixin, ModelViewSet):
         "name", "slug", "summary", "ce_hours", "framework", "knowledge_signoffs",
         "competency_signoffs", "e1_hours_required", "e2_hours_required",
         "session_min_minutes", "session_max_minutes", "pending_reminder_days",
+        "credential_valid_months",
     ]
     list_display = ["name", "ce_hours", "framework", "e1_hours_required", "e2_hours_required"]
     search_fields = ["name", "summary"]

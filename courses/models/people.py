@@ -1,3 +1,4 @@
+import calendar
 import datetime
 
 from django.conf import settings
@@ -44,13 +45,35 @@ class Program(models.Model):
     pending_reminder_days = models.PositiveSmallIntegerField(
         "remind trainers of entries pending longer than (days)", default=7
     )
+    credential_valid_months = models.PositiveSmallIntegerField(
+        "certificates valid for (months)", null=True, blank=True,
+        help_text="Certificates issued from now on expire this many months after issue "
+                  "(their credential's validUntil); renewal is a re-issue. Empty: they do not expire.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credential_valid_months__isnull=True) | Q(credential_valid_months__gte=1),
+                name="program_credential_valid_months_positive",
+                violation_error_message="A certificate is valid for at least one month, or leave it empty.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def credential_valid_until(self, issued_at: datetime.datetime) -> datetime.datetime | None:
+        """When a certificate issued at ``issued_at`` expires: the same day and time
+        ``credential_valid_months`` later (the month's last day if it is shorter)."""
+        if not self.credential_valid_months:
+            return None
+        months = issued_at.month - 1 + self.credential_valid_months
+        year, month = issued_at.year + months // 12, months % 12 + 1
+        return issued_at.replace(year=year, month=month,
+                                 day=min(issued_at.day, calendar.monthrange(year, month)[1]))
 
 
 class CohortQuerySet(models.QuerySet):

@@ -1,0 +1,131 @@
+"""Program admins: the cohort matrix, issuing, revoking and re-issuing."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from config.access import GET_POST, POST, PROGRAM_ADMIN, access
+from config.forms import add_service_errors
+from courses.models import Cohort
+from jobs.services import enqueue
+
+from .. import services
+from ..forms import IssueForm, RevokeForm
+from ..matrix import MatrixFilters, cohort_matrix_rows, matrix_csv
+from ..models import Certificate
+
+
+@access(PROGRAM_ADMIN)
+def cohort_matrix(request, cohort_id: int):
+    """Trainees × outcomes with hours, eligibility and certificates; filters and CSV."""
+    cohort = get_object_or_404(Cohort.objects.select_related("program"), pk=cohort_id)
+    wanted = request.GET.get("cohort", "")
+    if wanted.isdigit() and int(wanted) != cohort.pk and Cohort.objects.filter(pk=wanted).exists():
+        query = request.GET.copy()
+        del query["cohort"]
+        url = reverse("certificates:cohort_matrix", args=[int(wanted)])
+        return redirect(f"{url}?{query.urlencode()}" if query else url)
+    filters = MatrixFilters.from_request(request, cohort)
+    matrix = cohort_matrix_rows(cohort, filters)
+    if request.GET.get("format") == "csv":
+        return matrix_csv(cohort, matrix)
+    return render(request, "certificates/cohort_matrix.html", {
+        "cohort": cohort, "matrix": matrix, "filters": filters,
+        "cohorts": Cohort.objects.select_related("program").order_by("-starts_on", "name"),
+    })
+
+
+@access(PROGRAM_ADMIN, methods=GET_POST)
+def issue(request, cohort_id: int):
+    """Confirm, then issue: the confirmation shows each selected trainee's report."""
+    from ..eligibility import eligibility_for
+
+    cohort = get_object_or_404(Cohort.objects.select_related("program"), pk=cohort_id)
+    confirming = request.POST.get("step") == "confirm"
+    form = IssueForm(request.POST if confirming else None, cohort=cohort)
+    selected = [int(pk) for pk in request.POST.getlist("enrolment") if pk.isdigit()]
+    if request.method != "POST" or not selected:
+        if request.method == "POST":
+            messages.error(request, "Select at least one trainee to issue certificates to.")
+        return redirect("certificates:cohort_matrix", cohort.pk)
+    enrolments = form.enrolments(selected)
+    reports = eligibility_for([e.pk for e in enrolments])
+    if confirming and form.is_valid():
+        from ..tasks import issue_certificate
+
+        eligible = [e for e in enrolments if reports[e.pk].eligible]
+        for enrolment in eligible:
+            if enrolment.trainee_id == request.user.pk:
+                continue
+            enqueue(issue_certificate, enrolment_id=enrolment.pk, actor_id=request.user.pk)
+        skipped = len(enrolments) - len(eligible)
+        messages.success(
+            request,
+            f"Issuing {len(eligible)} certificate{'s' if len(eligible) != 1 else ''}; each trainee "
+            "is e-mailed when theirs is ready." + (
+                f" {skipped} not eligible, not issued." if skipped else ""
+            ),
+        )
+        return redirect("certificates:cohort_matrix", cohort.pk)
+    return render(request, "certificates/issue_confirm.html", {
+        "cohort": cohort, "form": form,
+        "reports": [reports[e.pk] for e in enrolments if e.pk in reports],
+        "live": set(Certificate.objects.live().filter(enrolment__in=enrolments)
+                    .values_list("enrolment_id", flat=True)),
+    })
+
+
+@access(PROGRAM_ADMIN)
+def certificate_detail(request, certificate_id: int):
+    certificate = get_object_or_404(Certificate.objects.with_people(), pk=certificate_id)
+    form = RevokeForm()
+    history = Certificate.objects.filter(enrolment=certificate.enrolment).order_by("-issued_at")
+    return render(request, "certificates/detail.html", {
+        "certificate": certificate, "form": form, "history": history,
+    })
+
+
+@access(PROGRAM_ADMIN, methods=POST)
+def revoke(request, certificate_id: int):
+    certificate = get_object_or_404(Certificate.objects.with_people(), pk=certificate_id)
+    form = RevokeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.certificate_revoke(actor=request.user, certificate=certificate,
+                                        reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Certificate {certificate.serial} revoked; the trainee has been told.")
+            return redirect("certificates:detail", certificate.pk)
+    history = Certificate.objects.filter(enrolment=certificate.enrolment).order_by("-issued_at")
+    return render(request, "certificates/detail.html", {
+        "certificate": certificate, "form": form, "history": history,
+    }, status=400)
+
+
+@access(PROGRAM_ADMIN, methods=POST)
+def reissue(request, certificate_id: int):
+    """Issue a new certificate to the enrolment of a revoked one, or renew an expired
+    one, if the enrolment is eligible now."""
+    certificate = get_object_or_404(Certificate.objects.with_people(), pk=certificate_id)
+    try:
+        if certificate.is_live and certificate.has_expired:
+            new, created = services.certificate_renew(actor=request.user, certificate=certificate), True
+        else:
+            new, created = services.certificate_issue(actor=request.user, enrolment=certificate.enrolment)
+    except (services.NotEligible, ValidationError) as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("certificates:detail", certificate.pk)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect("certificates:detail", certificate.pk)
+    if created:
+        messages.success(request, f"Certificate {new.serial} issued.")
+    else:
+        messages.info(request, f"{new.enrolment.trainee} already holds live certificate {new.serial}.")
+    return redirect("certificates:detail", new.pk)
+
