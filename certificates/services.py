@@ -21,7 +21,9 @@ from courses.models import Enrolment
 from jobs.services import enqueue
 
 from . import badge
-from .credentials import keys, proof, status_list
+from .credentials import conformance, keys, proof, status_list
+from .credentials.jsonld import SafeModeError
+from .credentials.limits import TooComplex
 from .eligibility import eligibility
 from .models import Certificate, SerialCounter, StatusList
 
@@ -38,6 +40,30 @@ class NotEligible(ValidationError):
         self.report = report
         missing = "; ".join(f"{r.label}: {r.why}" for r in report.missing)
         super().__init__(f"{report.enrolment.trainee} is not eligible yet — {missing}")
+
+
+class CredentialNotConformant(ValidationError):
+    """A credential was not stored because it fails Kapstone's checks (JSON-LD safe mode,
+    a second processor's reading, 1EdTech's OB 3.0 schema); carries the problems."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("The credential was not stored, because it would not verify "
+                         "everywhere: " + " ".join(problems[:5]))
+
+
+def _conformant(build) -> dict:
+    """The credential ``build()`` makes, if it passes every check; else
+    ``CredentialNotConformant`` (raised inside the caller's transaction, so nothing of
+    the issue or re-signing is saved)."""
+    try:
+        credential = build()
+    except (SafeModeError, TooComplex) as exc:
+        raise CredentialNotConformant([str(exc)]) from exc
+    problems = conformance.credential_problems(credential)
+    if problems:
+        raise CredentialNotConformant(problems)
+    return credential
 
 
 def _require_program_admin(actor, enrolment: Enrolment) -> None:
@@ -91,8 +117,9 @@ def certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, bool
     """Issue the enrolment's certificate, or return the live one it already has.
 
     Returns ``(certificate, created)``. Raises :class:`NotEligible` (nothing saved) when
-    any requirement is unmet at this moment, and ``PermissionDenied`` for anyone but a
-    program admin other than the trainee.
+    any requirement is unmet at this moment, :class:`CredentialNotConformant` (nothing
+    saved) when the signed credential fails a check, and ``PermissionDenied`` for anyone
+    but a program admin other than the trainee.
     """
     _require_program_admin(actor, enrolment)
     # The row lock serialises every issuer of this enrolment; the partial unique
@@ -121,7 +148,7 @@ def certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, bool
         credential={},
     )
     _allocate_status_index(certificate)
-    certificate.credential = badge.signed_credential(certificate)
+    certificate.credential = _conformant(lambda: badge.signed_credential(certificate))
     certificate.save(update_fields=["credential"])
     audit_record(verb="certificate.issued", target=certificate, actor=actor, details={
         "serial": certificate.serial, "enrolment": enrolment.pk,
@@ -224,7 +251,7 @@ def status_list_sign(status_list_id: int) -> StatusList:
     # How long a verifier may keep this list (milliseconds, Bitstring Status List
     # `ttl`): the same lifetime the site serves it with.
     unsigned["credentialSubject"]["ttl"] = settings.STATUS_LIST_MAX_AGE * 1000
-    status_list_obj.signed = proof.sign(unsigned, key, created=now)
+    status_list_obj.signed = _conformant(lambda: proof.sign(unsigned, key, created=now))
     status_list_obj.signed_at = now
     status_list_obj.save(update_fields=["signed", "signed_at"])
     return status_list_obj

@@ -35,7 +35,7 @@ def test_issue_stores_serial_code_version_issuer_snapshot_and_a_signed_credentia
     assert len(certificate.snapshot["requirements"]) == 27
     credential = certificate.credential
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
-    assert credential["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert credential["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
     assert credential["issuer"]["id"] == "did:web:testserver"
     alignments = credential["credentialSubject"]["achievement"]["alignment"]
     assert [a["targetCode"] for a in alignments][:3] == ["K1", "K2", "K3"] and len(alignments) == 23

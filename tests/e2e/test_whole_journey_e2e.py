@@ -333,7 +333,7 @@ def test_whole_journey(server, new_page, sign_in, totp_now, steps, tmp_path):
     credential = json.loads(credential_path.read_text())
     assert "OpenBadgeCredential" in credential["type"]
     assert credential["credentialSubject"]["achievement"]["name"].startswith("Postgraduate Certificate")
-    assert credential["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert credential["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
     assert credential["issuer"]["id"].startswith("did:web:")
     assert credential["credentialStatus"]["type"] == "BitstringStatusListEntry"
     verify_url = trainee.locator("a[href*='/verify/']").first.get_attribute("href")
