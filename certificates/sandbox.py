@@ -23,7 +23,6 @@ from . import verify_worker
 from .credentials import verifier
 
 COMMAND = (sys.executable, "-m", "certificates.verify_worker")
-TOO_COMPLEX = "too complex"
 
 
 @dataclass(frozen=True)
@@ -61,9 +60,8 @@ _spares = _Spares()
 
 def too_complex_report(credential, limit: float) -> verifier.VerificationReport:
     report = verifier.VerificationReport(credential=credential if isinstance(credential, dict) else None)
-    report.add(TOO_COMPLEX, False,
-               f"Too complex to verify: checking it took longer than {limit:g} seconds, the "
-               "limit this site allows. A genuine credential is checked well within it.")
+    report.add_too_complex(f"checking it took longer than {limit:g} seconds, the limit this site "
+                           "allows; a genuine credential is checked well within it.")
     return report
 
 

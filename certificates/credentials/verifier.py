@@ -24,6 +24,9 @@ from .limits import LIMITS, TooComplex, check_shape
 from .proof import proofs_of, verify_proof
 
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+# VC Data Model 1.1 names the validity dates differently (issuanceDate, expirationDate).
+_DATE_TERMS = {VC2_CONTEXT: ("validFrom", "validUntil"), VC1_CONTEXT: ("issuanceDate", "expirationDate")}
 MAX_INPUT_CHARS = LIMITS.max_chars
 
 # What a report amounts to (``VerificationReport.outcome``), for pages and APIs to show.
@@ -124,9 +127,11 @@ def _load(credential) -> dict | None:
 
 def _well_formed(report: VerificationReport, document: dict) -> bool:
     context = document.get("@context")
-    if not isinstance(context, list) or not context or context[0] != VC2_CONTEXT:
+    if not isinstance(context, list) or not context or context[0] not in _DATE_TERMS:
         return report.add("well formed", False,
-                          f"The first @context must be {VC2_CONTEXT} (W3C VC Data Model 2.0).")
+                          f"The first @context must be {VC2_CONTEXT} (W3C VC Data Model 2.0) "
+                          f"or {VC1_CONTEXT} (1.1).")
+    model = "2.0" if context[0] == VC2_CONTEXT else "1.1"
     types = document.get("type")
     types = types if isinstance(types, list) else [types]
     if "VerifiableCredential" not in types:
@@ -145,7 +150,7 @@ def _well_formed(report: VerificationReport, document: dict) -> bool:
     kind = "an Open Badges 3.0 credential" if "OpenBadgeCredential" in types else "a verifiable credential"
     note = (" It uses terms its contexts do not define (" + ", ".join(undefined[:5]) + ")."
             if undefined else "")
-    return report.add("well formed", True, f"It is {kind} (VC Data Model 2.0).{note}")
+    return report.add("well formed", True, f"It is {kind} (VC Data Model {model}).{note}")
 
 
 def _proof_methods(document: dict) -> list[str]:
@@ -164,14 +169,17 @@ def _issuer_key(report: VerificationReport, document: dict, what: str = "issuer 
 
 
 def _dates(report: VerificationReport, document: dict, now: datetime.datetime) -> bool:
-    valid_from = _parse(document.get("validFrom"))
-    if "validFrom" in document and valid_from is None:
-        return report.add("dates", False, "validFrom is not a date and time.")
+    start, end = _DATE_TERMS.get(document["@context"][0], _DATE_TERMS[VC2_CONTEXT])
+    valid_from = _parse(document.get(start))
+    if start == "issuanceDate" and start not in document:
+        return report.add("dates", False, "A VC Data Model 1.1 credential must have an issuanceDate.")
+    if start in document and valid_from is None:
+        return report.add("dates", False, f"{start} is not a date and time.")
     if valid_from and valid_from > now:
         return report.add("dates", False, f"It is not valid until {valid_from:%d %B %Y %H:%M} UTC.")
-    valid_until = _parse(document.get("validUntil"))
-    if "validUntil" in document and valid_until is None:
-        return report.add("dates", False, "validUntil is not a date and time.")
+    valid_until = _parse(document.get(end))
+    if end in document and valid_until is None:
+        return report.add("dates", False, f"{end} is not a date and time.")
     if valid_until and valid_until < now:
         return report.add("dates", False, f"It expired on {valid_until:%d %B %Y}.")
     since = f"Valid since {valid_from:%d %B %Y}" if valid_from else "No start date"
