@@ -99,14 +99,15 @@ def celery_worker(start_worker):
 
 @pytest.fixture
 def start_app_server(transactional_db, mail_dir, worker_media, tmp_path):
-    """``start_app_server(threads=4, **env)``: a real gunicorn process on the test
-    database and Redis (as ``start_worker``), on a free port from INTEGRATION_APP_PORTS
-    (default 8300-8399); ``env`` overrides settings. Stopped at the end of the test."""
+    """``start_app_server(threads=4, port=None, **env)``: a real gunicorn process on the
+    test database and Redis (as ``start_worker``), on ``port`` or a free port from
+    INTEGRATION_APP_PORTS (default 8300-8399); ``env`` overrides settings. Stopped at the
+    end of the test."""
     servers: list[AppServer] = []
 
-    def start(*, threads: int = 4, **overrides) -> AppServer:
+    def start(*, threads: int = 4, port: int | None = None, **overrides) -> AppServer:
         env = app_env(mail_dir, worker_media, **overrides)
-        server = AppServer(env, tmp_path / f"app-{len(servers)}.log", threads=threads)
+        server = AppServer(env, tmp_path / f"app-{len(servers)}.log", threads=threads, port=port)
         servers.append(server)
         return server
 

@@ -138,8 +138,8 @@ def free_port() -> int:
 class AppServer(_Process):
     """One ``gunicorn`` process serving the app at ``http://127.0.0.1:<port>``."""
 
-    def __init__(self, env: dict, log_path: Path, *, threads: int):
-        self.port = free_port()
+    def __init__(self, env: dict, log_path: Path, *, threads: int, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self._log = open(log_path, "a")
