@@ -153,7 +153,53 @@ def phase_verification(args) -> dict:
         failures += not report.valid
     seconds = time.perf_counter() - started
     return {"credentials": len(credentials), "failures": failures, "seconds": round(seconds, 3),
-            "per_second": round(len(credentials) / seconds, 1)}
+            "per_second": round(len(credentials) / seconds, 1), **_public_verifier(credentials[0])}
+
+
+def _poison_credential(n: int = 8) -> dict:
+    """Issue 16's poison graph: ``n`` blank nodes all linked to one another, "signed" by
+    a made-up did:key (RDFC-1.0's N-degree hashing is factorial on it)."""
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from certificates.credentials import multibase
+
+    raw = Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    fingerprint = multibase.public_multikey(raw)
+    nodes = [{"id": f"_:n{i}", "link": [{"id": f"_:n{j}"} for j in range(n) if j != i]} for i in range(n)]
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential"], "issuer": f"did:key:{fingerprint}",
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:holder", "link": nodes},
+        "proof": {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022",
+                  "created": "2026-01-01T00:00:00Z", "proofPurpose": "assertionMethod",
+                  "verificationMethod": f"did:key:{fingerprint}#{fingerprint}",
+                  "proofValue": multibase.encode_base58btc(os.urandom(64))},
+    }
+
+
+def _public_verifier(credential) -> dict:
+    """What a public check costs: one credential through the killable child process
+    (a warm spare ready), and the poison credential under the budgets and time limit."""
+    from certificates import sandbox
+    from certificates.verification import verification_job
+
+    job = verification_job(credential)
+    sandbox.run_checks(job)  # start the spare
+    runs = []
+    for _ in range(5):
+        time.sleep(1)  # let the next spare warm up, as between real requests
+        started = time.perf_counter()
+        sandbox.run_checks(job)
+        runs.append(time.perf_counter() - started)
+    time.sleep(1)
+    started = time.perf_counter()
+    poison = sandbox.run_checks(verification_job(_poison_credential()))
+    return {"child_ms": round(sorted(runs)[2] * 1000), "poison_seconds": round(time.perf_counter() - started, 2),
+            "poison_outcome": poison.report.outcome + (" (killed)" if poison.killed else "")}
 
 
 def _start_workers(count: int, log_dir: Path) -> list:

@@ -152,6 +152,11 @@ def markdown(result: dict) -> str:
         v = batch["verification"]
         lines.append(f"| credential verification (signature + status list) | "
                      f"{v['per_second']}/s ({v['credentials']} credentials) | — | — |")
+        if "child_ms" in v:
+            lines.append(f"| a public check in its child process (warm spare), median | "
+                         f"{v['child_ms']} ms | — | — |")
+            lines.append(f"| the poison credential (8 linked blank nodes) | {v['poison_outcome']} in "
+                         f"{v['poison_seconds']} s | ≤ CREDENTIAL_VERIFY_TIME_LIMIT | — |")
     lines += ["", "Build, per kind of record:", "",
               "| records | how | count | seconds | ms each |", "|---|---|---:|---:|---:|"]
     for k in b.get("kinds", []):
