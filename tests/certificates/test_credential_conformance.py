@@ -11,9 +11,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from credential_helpers import pyld_only_nquads  # tests/certificates/
 from django.core import mail
 from django.core.management import call_command
-from pyld import jsonld as pyld_jsonld
 
 from accounts.models import User
 from certificates import badge, services
@@ -106,18 +106,12 @@ def test_kapstone_credentials_are_well_within_every_budget(kinds):
         assert len(json.dumps(document)) <= limits.LIMITS.max_chars // 10, kind
 
 
-def _pyld_only(document: dict) -> str:
-    """The signing path as it was before issue 16: PyLD with no safe mode."""
-    return pyld_jsonld.normalize(document, {"algorithm": "URDNA2015", "format": "application/n-quads",
-                                            "documentLoader": jsonld.document_loader})
-
-
 def test_the_credential_shape_before_issue_16_is_read_differently_by_the_second_processor(kinds):
     """Without the extensions context PyLD signed one statement more than anyone reads:
     the credentialSchema type as <http://example.org/base/1EdTechJsonSchemaValidator2019>."""
     old = _unsecured(kinds["fresh"])
     old["@context"] = [c for c in old["@context"] if c != badge.OB3_EXTENSIONS_CONTEXT]
-    signed_then = _pyld_only(old)
+    signed_then = pyld_only_nquads(old)
     read_by_others = second_processor.canonical_nquads(old)
     assert len(signed_then.splitlines()) == len(read_by_others.splitlines()) + 1
     assert set(signed_then.splitlines()) - set(read_by_others.splitlines()) == {
@@ -126,7 +120,7 @@ def test_the_credential_shape_before_issue_16_is_read_differently_by_the_second_
     assert second_processor.disagreement(old, signed_then) is not None
     # Today's shape: the same statements either way, the type a real IRI.
     today = _unsecured(kinds["fresh"])
-    assert _pyld_only(today) == jsonld.canonicalize(today) == second_processor.canonical_nquads(today)
+    assert pyld_only_nquads(today) == jsonld.canonicalize(today) == second_processor.canonical_nquads(today)
     assert len(jsonld.canonicalize(today).splitlines()) == len(signed_then.splitlines())
 
 
