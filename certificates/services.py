@@ -271,10 +271,12 @@ def certificate_credential_mend(*, certificate_id: int) -> list[str]:
     mended = None
     if isinstance(certificate.credential, dict):
         try:
-            mended = _conformant(lambda: badge.resigned_credential(certificate.credential, created=now))
+            mended = _conformant(
+                lambda: badge.resigned_credential(certificate.credential, created=now))
         except CredentialNotConformant:
             pass  # what was stored cannot be mended as it is: issue it anew below
-    certificate.credential = mended or _conformant(lambda: badge.signed_credential(certificate, created=now))
+    certificate.credential = mended or _conformant(
+        lambda: badge.signed_credential(certificate, created=now))
     certificate.save(update_fields=["credential"])
     audit_record(verb="certificate.credential_mended", target=certificate,
                  details={"serial": certificate.serial, "problems": problems[:5]})

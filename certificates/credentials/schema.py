@@ -63,7 +63,8 @@ def is_open_badge(document) -> bool:
 def ob3_violations(document) -> list[str]:
     """Where ``document`` breaks the OB 3.0 AchievementCredential schema, one sentence
     per violation (path: message), deepest first; empty when it validates."""
-    errors = sorted(_validator().iter_errors(document), key=lambda e: (-len(e.path), str(list(e.path))))
+    errors = sorted(_validator().iter_errors(document),
+                    key=lambda error: (-len(error.path), str(list(error.path))))
     return [f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {_explain(error)}"
             for error in errors]
 

@@ -32,6 +32,10 @@ def _verify(credential: dict, status_list_id: int) -> verifier.VerificationRepor
         fetch_status_list=lambda url: services.status_list_current(status_list_id))
 
 
+def _issue(world):
+    return services.certificate_issue(actor=world.admin, enrolment=world.enrolment_a)
+
+
 def _mend(*args) -> str:
     out = io.StringIO()
     call_command("credentials_mend", *args, stdout=out)
@@ -42,11 +46,13 @@ def _mend(*args) -> str:
 def old_credentials(complete, django_capture_on_commit_callbacks):
     """A revoked and a live certificate whose stored credentials have the old shape."""
     with django_capture_on_commit_callbacks(execute=True):
-        revoked, _ = services.certificate_issue(actor=complete.admin, enrolment=complete.enrolment_a)
-        services.certificate_revoke(actor=complete.admin, certificate=revoked, reason="Name misspelt.")
-        live, _ = services.certificate_issue(actor=complete.admin, enrolment=complete.enrolment_a)
+        revoked, _ = _issue(complete)
+        services.certificate_revoke(actor=complete.admin, certificate=revoked,
+                                    reason="Name misspelt.")
+        live, _ = _issue(complete)
     for certificate in (revoked, live):
-        Certificate.objects.filter(pk=certificate.pk).update(credential=_old_shape(certificate.credential))
+        old = _old_shape(certificate.credential)
+        Certificate.objects.filter(pk=certificate.pk).update(credential=old)
         certificate.refresh_from_db()
     mail.outbox.clear()
     return revoked, live
@@ -113,7 +119,7 @@ def test_a_dry_run_lists_what_it_would_mend_and_changes_nothing(old_credentials)
 
 def test_a_sound_credential_is_left_alone(complete, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        certificate, _ = services.certificate_issue(actor=complete.admin, enrolment=complete.enrolment_a)
+        certificate, _ = _issue(complete)
     stored = certificate.credential
     mail.outbox.clear()
     assert "Credentials: 0 re-signed, 1 already sound" in _mend()
@@ -124,8 +130,9 @@ def test_a_sound_credential_is_left_alone(complete, django_capture_on_commit_cal
 def test_a_credential_that_cannot_be_resigned_as_stored_is_issued_anew_with_its_serial_and_index(
     complete, django_capture_on_commit_callbacks
 ):
-    certificate, _ = services.certificate_issue(actor=complete.admin, enrolment=complete.enrolment_a)
-    broken = {k: v for k, v in certificate.credential.items() if k != "validFrom"}  # the schema needs it
+    certificate, _ = _issue(complete)
+    # The schema requires validFrom: re-signing what is stored cannot mend this one.
+    broken = {k: v for k, v in certificate.credential.items() if k != "validFrom"}
     Certificate.objects.filter(pk=certificate.pk).update(credential=broken)
     with django_capture_on_commit_callbacks(execute=True):
         problems = services.certificate_credential_mend(certificate_id=certificate.pk)
@@ -136,12 +143,13 @@ def test_a_credential_that_cannot_be_resigned_as_stored_is_issued_anew_with_its_
     assert mended["id"] == f"urn:uuid:{certificate.uuid}"
     assert certificate.serial in mended["name"]
     assert mended["credentialStatus"]["statusListIndex"] == str(certificate.status_index)
-    assert mended["validFrom"] == certificate.issued_at.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    issued = certificate.issued_at.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    assert mended["validFrom"] == issued
     assert len(mail.outbox) == 1
 
 
 def test_a_status_list_that_fails_the_checks_is_resigned(complete):
-    certificate, _ = services.certificate_issue(actor=complete.admin, enrolment=complete.enrolment_a)
+    certificate, _ = _issue(complete)
     listed = services.status_list_current(certificate.status_list_id)
     forged = {**listed, "proof": {**listed["proof"], "created": "2020-01-01T00:00:00Z"}}
     StatusList.objects.filter(pk=certificate.status_list_id).update(signed=forged)
