@@ -109,6 +109,10 @@ def _blank_node_property(d):
     d["credentialSubject"]["weird"] = "x"
 
 
+def _malformed_iri(d):
+    d["credentialSubject"]["achievement"]["id"] = "https://example.org/<kap>"
+
+
 def _dropped_property(d):
     d["credentialSubject"]["honorary"] = True
 
@@ -119,6 +123,7 @@ UNSAFE = [
     (_blank_node_type, "_:thing"),
     (_relative_datatype, "localString"),
     (_blank_node_property, "_:weird"),
+    (_malformed_iri, "https://example.org/<kap>"),
     (_dropped_property, "honorary"),
 ]
 
