@@ -8,13 +8,14 @@ import datetime
 import json
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from credential_helpers import pyld_only_nquads  # tests/certificates/
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pyld import jsonld as pyld_jsonld
 
-from certificates.credentials import jsonld, limits, multibase, proof, verifier
+from certificates.credentials import jsonld, limits, multibase, proof, status_list, verifier
 from certificates.credentials.limits import LIMITS, Limits, TooComplex
 
 INTEROP = Path(__file__).resolve().parents[1] / "data" / "interop"
@@ -237,3 +238,22 @@ def test_the_w3c_vector_canonicalizes_through_the_budgeted_path_unchanged():
     nquads = canonicalizer.main(dataset, {"format": "application/n-quads"})
     assert nquads == (vectors / "eddsa-rdfc-2022" / "canonDocDataInt.txt").read_text()
     assert canonicalizer.n_degree_calls == 0
+
+
+def test_a_poison_status_list_makes_the_credential_too_complex_to_verify():
+    private = Ed25519PrivateKey.generate()
+    did = "did:key:" + multibase.public_multikey(private.public_key().public_bytes_raw())
+    key = SimpleNamespace(private_key=private, verification_method=f"{did}#{did[len('did:key:'):]}")
+    url = "https://issuer.example/status/1"
+    credential = {k: v for k, v in poison_credential(1).items() if k != "proof"}
+    credential["issuer"] = did
+    credential["credentialStatus"] = status_list.status_entry(url, 7)
+    signed = proof.sign(credential, key)
+    listed = poison_credential(8)
+    listed["issuer"] = did
+    report = verifier.verify_credential(signed, resolve_verification_method=_no_key,
+                                        fetch_status_list=lambda u: listed, now=NOW)
+    assert report.outcome == verifier.TOO_COMPLEX
+    status = next(c for c in report.checks if c.name == "status")
+    assert not status.ok and "too complex to verify" in status.message
+    assert next(c for c in report.checks if c.name == "signature").ok
