@@ -40,7 +40,8 @@ def credential_problems(document: dict, *, resolve_key: Callable | None = None) 
     problems = _rdf_problems(unsecured, "The credential")
     for proof in proofs_of(document) or []:
         options = {k: v for k, v in proof.items() if k != "proofValue"}
-        problems += _rdf_problems({**options, "@context": unsecured.get("@context")}, "Its proof options")
+        options["@context"] = unsecured.get("@context")
+        problems += _rdf_problems(options, "Its proof options")
     if schema.is_open_badge(document):
         problems += [f"OB 3.0 schema: {violation}" for violation in schema.ob3_violations(document)]
     if resolve_key is not None:

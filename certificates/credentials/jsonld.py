@@ -29,7 +29,9 @@ ISSUER_DEPENDENT = "https://www.w3.org/ns/credentials/issuer-dependent#"
 # (http://example.org/base/), which no other processor does, and sign that graph.
 RELATIVE_BASE = "https://relative-iri.kapstone.invalid/"
 _PYLD_PLACEHOLDER_BASE = "http://example.org/base/"
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S*$")
+# A scheme, then no character RFC 3987 forbids in an IRI: JSON-LD 1.1 processors drop a
+# statement whose IRI is not well formed, PyLD does not.
+_ABSOLUTE_IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>"{}|^`\\]*$')
 
 __all__ = [
     "LIMITS", "Limits", "TooComplex", "SafeModeError", "UndefinedTerms", "NotAbsoluteIris",

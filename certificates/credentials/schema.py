@@ -63,9 +63,17 @@ def is_open_badge(document) -> bool:
 def ob3_violations(document) -> list[str]:
     """Where ``document`` breaks the OB 3.0 AchievementCredential schema, one sentence
     per violation (path: message), deepest first; empty when it validates."""
-    errors = sorted(_validator().iter_errors(document), key=lambda e: (-len(e.path), str(list(e.path))))
-    return [f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {_short(error.message)}"
+    errors = sorted(_validator().iter_errors(document),
+                    key=lambda error: (-len(error.path), str(list(error.path))))
+    return [f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {_explain(error)}"
             for error in errors]
+
+
+def _explain(error) -> str:
+    # jsonschema's messages begin with the offending value, which may be a whole object.
+    if error.validator == "type":
+        return f"must be of type {error.validator_value}, not {type(error.instance).__name__}"
+    return _short(error.message)
 
 
 def _short(message: str, limit: int = 160) -> str:

@@ -40,7 +40,8 @@ def _inline_contexts(node):
 def canonical_nquads(document: dict) -> str:
     """RDFC-1.0 canonical N-Quads of ``document``, by pyoxigraph from the JSON-LD."""
     try:
-        quads = pyoxigraph.parse(json.dumps(_inline_contexts(document)), pyoxigraph.RdfFormat.JSON_LD)
+        text = json.dumps(_inline_contexts(document))
+        quads = pyoxigraph.parse(text, pyoxigraph.RdfFormat.JSON_LD)
         dataset = pyoxigraph.Dataset(quads)
     except (SyntaxError, ValueError) as exc:
         raise SecondProcessorError(f"pyoxigraph could not read it as JSON-LD: {exc}") from exc

@@ -71,7 +71,9 @@ class VerificationReport:
         self.too_complex = True
         message = str(exc_or_message)
         prefix = "Too complex to verify: "
-        return self.add("complexity", False, message if message.startswith(prefix) else prefix + message)
+        if not message.startswith(prefix):
+            message = prefix + message
+        return self.add("complexity", False, message)
 
     def add(self, name: str, ok: bool, message: str) -> bool:
         self.checks.append(Check(name, ok, message))
@@ -163,8 +165,8 @@ def _issuer_key(report: VerificationReport, document: dict, what: str = "issuer 
     issuer = _issuer_id(document)
     for method in _proof_methods(document):
         if method.split("#", 1)[0] != issuer:
-            return report.add(what, False,
-                              f"The key {method or '(none)'} does not belong to the issuer {issuer}.")
+            return report.add(what, False, f"The key {method or '(none)'} does not belong "
+                                           f"to the issuer {issuer}.")
     return report.add(what, True, f"The signing key belongs to the issuer {issuer}.")
 
 
@@ -211,7 +213,9 @@ def _status(report, document, resolve, fetch_status_list, now) -> bool:
         proof = verify_proof(listed, resolve)
         if proof.too_complex:
             report.too_complex = True
-            return report.add("status", False, f"The status list is {proof.message[0].lower()}{proof.message[1:]}")
+            detail = proof.message.removeprefix("Too complex to verify: ")
+            return report.add("status", False,
+                              f"The status list is too complex to verify: {detail}")
         if not proof.ok or not _issuer_key(sub, listed) or _issuer_id(listed) != _issuer_id(document):
             return report.add("status", False, "The status list is not signed by the credential's issuer.")
         subject = listed.get("credentialSubject") or {}

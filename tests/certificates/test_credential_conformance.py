@@ -11,13 +11,15 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from credential_helpers import pyld_only_nquads  # tests/certificates/
 from django.core import mail
 from django.core.management import call_command
-from pyld import jsonld as pyld_jsonld
 
 from accounts.models import User
 from certificates import badge, services
-from certificates.credentials import conformance, jsonld, keys, limits, schema, second_processor, verifier
+from certificates.credentials import (
+    conformance, jsonld, keys, limits, schema, second_processor, verifier,
+)
 from certificates.models import Certificate, SerialCounter
 from courses.models import Enrolment
 
@@ -68,7 +70,8 @@ def _site_key(method):
 
 
 def test_every_kind_passes_safe_mode_the_second_processor_and_the_schema(kinds):
-    assert list(kinds) == ["fresh", "status list", "revoked", "status list with a revocation", "re-issued"]
+    assert list(kinds) == ["fresh", "status list", "revoked", "status list with a revocation",
+                           "re-issued"]
     for kind, document in kinds.items():
         assert conformance.credential_problems(document, resolve_key=_site_key) == [], kind
         ours = jsonld.canonicalize(_unsecured(document))
@@ -106,18 +109,12 @@ def test_kapstone_credentials_are_well_within_every_budget(kinds):
         assert len(json.dumps(document)) <= limits.LIMITS.max_chars // 10, kind
 
 
-def _pyld_only(document: dict) -> str:
-    """The signing path as it was before issue 16: PyLD with no safe mode."""
-    return pyld_jsonld.normalize(document, {"algorithm": "URDNA2015", "format": "application/n-quads",
-                                            "documentLoader": jsonld.document_loader})
-
-
 def test_the_credential_shape_before_issue_16_is_read_differently_by_the_second_processor(kinds):
     """Without the extensions context PyLD signed one statement more than anyone reads:
     the credentialSchema type as <http://example.org/base/1EdTechJsonSchemaValidator2019>."""
     old = _unsecured(kinds["fresh"])
     old["@context"] = [c for c in old["@context"] if c != badge.OB3_EXTENSIONS_CONTEXT]
-    signed_then = _pyld_only(old)
+    signed_then = pyld_only_nquads(old)
     read_by_others = second_processor.canonical_nquads(old)
     assert len(signed_then.splitlines()) == len(read_by_others.splitlines()) + 1
     assert set(signed_then.splitlines()) - set(read_by_others.splitlines()) == {
@@ -126,7 +123,8 @@ def test_the_credential_shape_before_issue_16_is_read_differently_by_the_second_
     assert second_processor.disagreement(old, signed_then) is not None
     # Today's shape: the same statements either way, the type a real IRI.
     today = _unsecured(kinds["fresh"])
-    assert _pyld_only(today) == jsonld.canonicalize(today) == second_processor.canonical_nquads(today)
+    assert pyld_only_nquads(today) == jsonld.canonicalize(today)
+    assert jsonld.canonicalize(today) == second_processor.canonical_nquads(today)
     assert len(jsonld.canonicalize(today).splitlines()) == len(signed_then.splitlines())
 
 
@@ -143,7 +141,8 @@ def _interop_documents():
 # endorsements' proof graphs, the one fixture that needs N-degree hashing) the other
 # way round from PyLD. PyLD's labelling is the one 1EdTech's signer produced: that
 # fixture's signature verifies (test_signing.py). The graphs themselves are the same.
-LABELS_DIFFER = {"complete-openbadgecredential.json", "1edtech-validator-complete-eddsa-rdfc-2022.json"}
+LABELS_DIFFER = {"complete-openbadgecredential.json",
+                 "1edtech-validator-complete-eddsa-rdfc-2022.json"}
 
 
 @pytest.mark.parametrize("document", list(_interop_documents()))
@@ -160,13 +159,18 @@ def test_the_second_processor_agrees_on_every_published_fixture(document, reques
 
 def test_the_second_processor_agrees_on_the_w3c_vector_files():
     folder = INTEROP / "vc-di-eddsa-vectors"
+    eddsa = folder / "eddsa-rdfc-2022"
     unsigned = json.loads((folder / "unsigned.json").read_text())
-    assert second_processor.canonical_nquads(unsigned) == (folder / "eddsa-rdfc-2022" / "canonDocDataInt.txt").read_text()
-    config = json.loads((folder / "eddsa-rdfc-2022" / "proofConfigDataInt.json").read_text())
-    assert second_processor.canonical_nquads(config) == (folder / "eddsa-rdfc-2022" / "proofCanonDataInt.txt").read_text()
+    canonical = (eddsa / "canonDocDataInt.txt").read_text()
+    assert second_processor.canonical_nquads(unsigned) == canonical
+    config = json.loads((eddsa / "proofConfigDataInt.json").read_text())
+    canonical = (eddsa / "proofCanonDataInt.txt").read_text()
+    assert second_processor.canonical_nquads(config) == canonical
 
 
-def test_issuing_refuses_a_credential_that_breaks_the_schema_and_saves_nothing(complete, monkeypatch):
+def test_issuing_refuses_a_credential_that_breaks_the_schema_and_saves_nothing(
+    complete, monkeypatch
+):
     made = badge.unsigned_credential
 
     def without_valid_from(certificate):
@@ -183,7 +187,9 @@ def test_issuing_refuses_a_credential_that_breaks_the_schema_and_saves_nothing(c
     assert len(mail.outbox) == 0
 
 
-def test_issuing_refuses_a_credential_with_an_undefined_type_and_saves_nothing(complete, monkeypatch):
+def test_issuing_refuses_a_credential_with_an_undefined_type_and_saves_nothing(
+    complete, monkeypatch
+):
     made = badge.unsigned_credential
 
     def main_shape(certificate):
@@ -198,7 +204,8 @@ def test_issuing_refuses_a_credential_with_an_undefined_type_and_saves_nothing(c
 
 
 def test_issuing_refuses_a_credential_a_second_processor_reads_differently(complete, monkeypatch):
-    monkeypatch.setattr(second_processor, "canonical_nquads", lambda document: "<urn:x> <urn:y> <urn:z> .\n")
+    monkeypatch.setattr(second_processor, "canonical_nquads",
+                        lambda document: "<urn:x> <urn:y> <urn:z> .\n")
     with pytest.raises(services.CredentialNotConformant, match="pyoxigraph"):
         services.certificate_issue(actor=complete.admin, enrolment=complete.enrolment_a)
     assert not Certificate.objects.exists()

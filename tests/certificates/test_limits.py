@@ -8,12 +8,14 @@ import datetime
 import json
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from credential_helpers import pyld_only_nquads  # tests/certificates/
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pyld import jsonld as pyld_jsonld
 
-from certificates.credentials import jsonld, limits, multibase, proof, verifier
+from certificates.credentials import jsonld, limits, multibase, proof, status_list, verifier
 from certificates.credentials.limits import LIMITS, Limits, TooComplex
 
 INTEROP = Path(__file__).resolve().parents[1] / "data" / "interop"
@@ -65,10 +67,13 @@ def canonicalizers(monkeypatch):
     return made
 
 
+def _no_key(method):
+    raise verifier.UnknownKey(method)  # did:key resolves itself; nothing else should be asked
+
+
 def _verify(document):
-    return verifier.verify_credential(
-        document, resolve_verification_method=lambda m: (_ for _ in ()).throw(verifier.UnknownKey(m)),
-        fetch_status_list=lambda url: None, now=NOW)
+    return verifier.verify_credential(document, resolve_verification_method=_no_key,
+                                      fetch_status_list=lambda url: None, now=NOW)
 
 
 def test_the_poison_credential_is_too_complex_to_verify_once_its_budget_runs_out(canonicalizers):
@@ -106,8 +111,7 @@ def test_a_small_poison_graph_within_budget_canonicalizes_as_pyld_does():
     document = _unsecured(poison_credential(5))
     canonicalizer = limits.BudgetedURDNA2015()
     ours = canonicalizer.main(jsonld.to_dataset(document), {"format": "application/n-quads"})
-    theirs = pyld_jsonld.normalize(document, {"algorithm": "URDNA2015", "format": "application/n-quads",
-                                              "documentLoader": jsonld.document_loader})
+    theirs = pyld_only_nquads(document)
     assert ours == theirs
     assert (canonicalizer.n_degree_calls, canonicalizer.permutations) == (485, 4_080)
 
@@ -152,7 +156,10 @@ def test_the_shape_limits_stop_a_credential_before_any_json_ld_work(subject, lim
 
 
 def test_text_past_the_size_limit_is_too_complex_before_it_is_parsed(monkeypatch):
-    monkeypatch.setattr(json, "loads", lambda *a, **k: (_ for _ in ()).throw(AssertionError("parsed")))
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(json, "loads", no_parsing)
     report = _verify("{" + " " * LIMITS.max_chars + "}")
     assert report.outcome == verifier.TOO_COMPLEX
 
@@ -197,7 +204,8 @@ def usage(document: dict) -> dict[str, int]:
              if t[p]["type"] == "blank node"}
     objects = json.dumps(unsecured).count("{")
     return {"max_chars": len(json.dumps(unsecured)), "max_objects": objects,
-            "max_statements": sum(len(ts) for ts in dataset.values()), "max_blank_nodes": len(blank),
+            "max_statements": sum(len(ts) for ts in dataset.values()),
+            "max_blank_nodes": len(blank),
             "max_n_degree_calls": canonicalizer.n_degree_calls,
             "max_permutations": canonicalizer.permutations}
 
@@ -215,7 +223,8 @@ def test_every_published_fixture_is_well_within_budget(document):
 
 
 def test_the_complete_ob3_example_is_the_costliest_fixture_and_still_well_within_budget():
-    document = json.loads((INTEROP / "ob3-examples" / "complete-openbadgecredential.json").read_text())
+    path = INTEROP / "ob3-examples" / "complete-openbadgecredential.json"
+    document = json.loads(path.read_text())
     assert assert_well_within_budget(document) == {
         "max_chars": 16_640, "max_objects": 86, "max_statements": 356, "max_blank_nodes": 40,
         "max_n_degree_calls": 20, "max_permutations": 2_896,
@@ -229,3 +238,22 @@ def test_the_w3c_vector_canonicalizes_through_the_budgeted_path_unchanged():
     nquads = canonicalizer.main(dataset, {"format": "application/n-quads"})
     assert nquads == (vectors / "eddsa-rdfc-2022" / "canonDocDataInt.txt").read_text()
     assert canonicalizer.n_degree_calls == 0
+
+
+def test_a_poison_status_list_makes_the_credential_too_complex_to_verify():
+    private = Ed25519PrivateKey.generate()
+    did = "did:key:" + multibase.public_multikey(private.public_key().public_bytes_raw())
+    key = SimpleNamespace(private_key=private, verification_method=f"{did}#{did[len('did:key:'):]}")
+    url = "https://issuer.example/status/1"
+    credential = {k: v for k, v in poison_credential(1).items() if k != "proof"}
+    credential["issuer"] = did
+    credential["credentialStatus"] = status_list.status_entry(url, 7)
+    signed = proof.sign(credential, key)
+    listed = poison_credential(8)
+    listed["issuer"] = did
+    report = verifier.verify_credential(signed, resolve_verification_method=_no_key,
+                                        fetch_status_list=lambda u: listed, now=NOW)
+    assert report.outcome == verifier.TOO_COMPLEX
+    status = next(c for c in report.checks if c.name == "status")
+    assert not status.ok and "too complex to verify" in status.message
+    assert next(c for c in report.checks if c.name == "signature").ok

@@ -8,21 +8,21 @@ Documents "signed unsafely" below are signed the way Kapstone signed before issu
 
 import copy
 import datetime
-import hashlib
 import json
 from pathlib import Path
 
 import pytest
+from credential_helpers import pyld_only_nquads, sign_unsafely  # tests/certificates/
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pyld import jsonld as pyld_jsonld
 
-from certificates.credentials import jsonld, keys, multibase, proof, verifier
+from certificates.credentials import jsonld, keys, proof, verifier
 
 INTEROP = Path(__file__).resolve().parents[1] / "data" / "interop"
 NOW = datetime.datetime(2026, 11, 25, tzinfo=datetime.UTC)
 EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 SCHEMA_ENTRY = {
-    "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
+    "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+          "ob_v3p0_achievementcredential_schema.json",
     "type": "1EdTechJsonSchemaValidator2019",
 }
 
@@ -44,22 +44,6 @@ def badge(key):
     return document
 
 
-def _pyld_nquads(document: dict) -> str:
-    return pyld_jsonld.normalize(document, {"algorithm": "URDNA2015", "format": "application/n-quads",
-                                            "documentLoader": jsonld.document_loader})
-
-
-def _sign_unsafely(document: dict, key) -> dict:
-    """Sign as before issue 16: PyLD's canonicalization with no safe-mode checks."""
-    options = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022",
-               "created": "2026-01-01T00:00:00Z", "verificationMethod": key.verification_method,
-               "proofPurpose": "assertionMethod"}
-    data = (hashlib.sha256(_pyld_nquads({**options, "@context": document["@context"]}).encode()).digest()
-            + hashlib.sha256(_pyld_nquads(document).encode()).digest())
-    value = multibase.encode_base58btc(key.private_key.sign(data))
-    return {**document, "proof": {**options, "proofValue": value}}
-
-
 def _verify(document, key):
     def resolve(method):
         if method != key.verification_method:
@@ -71,7 +55,7 @@ def _verify(document, key):
 
 def test_pyld_alone_signs_an_undefined_type_as_a_placeholder_iri(badge):
     """Why safe mode is needed: this is the triple Kapstone used to sign."""
-    nquads = _pyld_nquads(badge)
+    nquads = pyld_only_nquads(badge)
     assert "<http://example.org/base/1EdTechJsonSchemaValidator2019>" in nquads
 
 
@@ -84,13 +68,16 @@ def test_signing_refuses_an_undefined_type_naming_it(badge, key):
 def test_with_the_extensions_context_the_type_is_an_iri_and_signing_works(badge, key):
     badge["@context"].append(EXTENSIONS)
     signed = proof.sign(badge, key)
-    assert "<https://purl.imsglobal.org/spec/vccs/v1p0/context.json#1EdTechJsonSchemaValidator2019>" \
-        in jsonld.canonicalize(badge)
+    defined = ("<https://purl.imsglobal.org/spec/vccs/v1p0/context.json"
+               "#1EdTechJsonSchemaValidator2019>")
+    assert defined in jsonld.canonicalize(badge)
     assert _verify(signed, key).outcome == verifier.VERIFIED
 
 
-def test_verifying_a_credential_signed_with_an_undefined_type_is_not_verified_with_the_reason(badge, key):
-    signed = _sign_unsafely(badge, key)
+def test_verifying_a_credential_signed_with_an_undefined_type_is_not_verified_with_the_reason(
+    badge, key
+):
+    signed = sign_unsafely(badge, key)
     report = _verify(signed, key)
     assert not report.valid and report.outcome == verifier.NOT_VERIFIED
     failed = [check for check in report.checks if not check.ok]
@@ -122,6 +109,10 @@ def _blank_node_property(d):
     d["credentialSubject"]["weird"] = "x"
 
 
+def _malformed_iri(d):
+    d["credentialSubject"]["achievement"]["id"] = "https://example.org/<kap>"
+
+
 def _dropped_property(d):
     d["credentialSubject"]["honorary"] = True
 
@@ -132,6 +123,7 @@ UNSAFE = [
     (_blank_node_type, "_:thing"),
     (_relative_datatype, "localString"),
     (_blank_node_property, "_:weird"),
+    (_malformed_iri, "https://example.org/<kap>"),
     (_dropped_property, "honorary"),
 ]
 
@@ -143,7 +135,7 @@ def test_signing_and_verifying_refuse_the_same_unsafe_documents(badge, key, make
     with pytest.raises(jsonld.SafeModeError) as refused:
         proof.sign(badge, key)
     assert term in refused.value.terms
-    report = _verify(_sign_unsafely(badge, key), key)
+    report = _verify(sign_unsafely(badge, key), key)
     assert report.outcome == verifier.NOT_VERIFIED
     assert any(term in check.message for check in report.checks if not check.ok)
 
