@@ -6,11 +6,15 @@ answers or is killed after ``CREDENTIAL_VERIFY_TIME_LIMIT`` seconds, and then th
 answer is "too complex to verify". Each child checks one credential and exits, so a
 killed one leaves nothing behind.
 
-Starting Python with PyLD costs about 0.3 s, so one spare child is started ahead of
-time per web process: a request takes the spare (already warm) and starts the next one.
+Starting Python with PyLD costs about 0.3 s (more on a busy machine), so one spare
+child is started ahead of time per web process: a request takes the spare (already
+warm) and starts the next one. The time limit starts when the child says it is ready,
+so a slow start is not blamed on the credential; the start itself is bounded by
+``STARTUP_LIMIT``.
 """
 
 import json
+import select
 import subprocess  # nosec B404 - a fixed command of our own, no shell, no user input in argv
 import sys
 import threading
@@ -23,6 +27,8 @@ from . import verify_worker
 from .credentials import verifier
 
 COMMAND = (sys.executable, "-m", "certificates.verify_worker")
+# Seconds a cold child may take to import and warm up before it is given up on.
+STARTUP_LIMIT = 10.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,10 @@ def run_checks(job: dict, *, time_limit: float | None = None) -> Outcome:
     payload = json.dumps(job).encode()
     started = time.monotonic()
     child = _spares.take()
+    if not _ready(child):
+        child.kill()
+        child.communicate()
+        return Outcome(_not_checked(), False, time.monotonic() - started)
     try:
         out, _ = child.communicate(payload, timeout=limit)
     except subprocess.TimeoutExpired:
@@ -84,6 +94,17 @@ def run_checks(job: dict, *, time_limit: float | None = None) -> Outcome:
     except (ValueError, KeyError, TypeError):
         # The child died without an answer (out of memory, say): not a verdict on the
         # credential's truth, but it was not verified.
-        report = verifier.VerificationReport()
-        report.add("verification", False, "The credential could not be checked (the checker stopped).")
+        report = _not_checked()
     return Outcome(report, False, seconds)
+
+
+def _ready(child: subprocess.Popen) -> bool:
+    """Wait (at most STARTUP_LIMIT) for the child's ready line."""
+    readable, _, _ = select.select([child.stdout], [], [], STARTUP_LIMIT)
+    return bool(readable) and child.stdout.readline() == verify_worker.READY
+
+
+def _not_checked() -> verifier.VerificationReport:
+    report = verifier.VerificationReport()
+    report.add("verification", False, "The credential could not be checked (the checker stopped).")
+    return report

@@ -12,7 +12,7 @@ spare started ahead of time answers at once.
 
 Job (stdin): ``{"credential": {...}, "own_keys": {method: publicKeyMultibase},
 "status_lists": {url: signed list}, "foreign_status_lists": bool, "now": iso}``.
-Answer (stdout): ``{"checks": [[name, ok, message], ...], "revoked": bool,
+Answer (stdout, after a ``ready`` line once warm): ``{"checks": [[name, ok, message], ...], "revoked": bool,
 "too_complex": bool}``.
 """
 
@@ -128,8 +128,15 @@ def warm() -> None:
     jsonld.check_terms({"@context": _WARM_CONTEXTS, "type": ["VerifiableCredential", "OpenBadgeCredential"]})
 
 
+READY = b"ready\n"
+
+
 def main() -> int:
     warm()
+    # Tell the parent the imports are done: its time limit is for the credential's
+    # checks, not for starting Python on a busy machine.
+    sys.stdout.buffer.write(READY)
+    sys.stdout.flush()
     text = sys.stdin.read()
     if not text.strip():
         return 0  # a spare whose parent went away: nothing to do

@@ -102,12 +102,27 @@ def test_the_poison_credential_is_too_complex_by_its_budget_not_the_clock(db):
     assert outcome.report.outcome == verifier.TOO_COMPLEX
 
 
-def test_a_checker_that_dies_without_answering_is_not_a_verdict_and_not_a_crash(issued, monkeypatch):
-    monkeypatch.setattr(sandbox, "COMMAND", (sandbox.sys.executable, "-c", "import sys; sys.stdin.read()"))
+def test_a_checker_that_dies_without_answering_is_not_a_verdict_and_not_a_crash(issued, monkeypatch,
+                                                                                 settings):
+    settings.CREDENTIAL_VERIFY_SPARE = False  # no spare left behind with the stand-in command
+    silent = "import sys; print('ready', flush=True); sys.stdin.read()"
+    monkeypatch.setattr(sandbox, "COMMAND", (sandbox.sys.executable, "-c", silent))
     monkeypatch.setattr(sandbox._spares, "_spare", None)
     report = sandbox.run_checks(verification.verification_job(issued.certificate.credential)).report
     assert report.outcome == verifier.NOT_VERIFIED
     assert "could not be checked" in report.checks[0].message
+
+
+def test_a_child_that_never_gets_ready_is_given_up_on_and_not_blamed_on_the_credential(
+    issued, monkeypatch, settings
+):
+    settings.CREDENTIAL_VERIFY_SPARE = False
+    monkeypatch.setattr(sandbox, "COMMAND", (sandbox.sys.executable, "-c", "import time; time.sleep(60)"))
+    monkeypatch.setattr(sandbox, "STARTUP_LIMIT", 0.5)
+    monkeypatch.setattr(sandbox._spares, "_spare", None)
+    outcome = sandbox.run_checks(verification.verification_job(issued.certificate.credential))
+    assert not outcome.killed and outcome.report.outcome == verifier.NOT_VERIFIED
+    assert "could not be checked" in outcome.report.checks[0].message
 
 
 # --- POST /credentials/verify ---------------------------------------------------------
