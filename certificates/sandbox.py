@@ -65,7 +65,8 @@ _spares = _Spares()
 
 
 def too_complex_report(credential, limit: float) -> verifier.VerificationReport:
-    report = verifier.VerificationReport(credential=credential if isinstance(credential, dict) else None)
+    report = verifier.VerificationReport(
+        credential=credential if isinstance(credential, dict) else None)
     report.add_too_complex(f"checking it took longer than {limit:g} seconds, the limit this site "
                            "allows; a genuine credential is checked well within it.")
     return report
@@ -87,7 +88,8 @@ def run_checks(job: dict, *, time_limit: float | None = None) -> Outcome:
     except subprocess.TimeoutExpired:
         child.kill()
         child.communicate()
-        return Outcome(too_complex_report(job.get("credential"), limit), True, time.monotonic() - started)
+        report = too_complex_report(job.get("credential"), limit)
+        return Outcome(report, True, time.monotonic() - started)
     seconds = time.monotonic() - started
     try:
         report = verify_worker.report_from_json(json.loads(out), job.get("credential"))

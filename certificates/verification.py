@@ -43,7 +43,8 @@ def _own_status_list(url: str) -> dict | None:
 def _status_urls(credential) -> list[str]:
     entries = credential.get("credentialStatus") if isinstance(credential, dict) else None
     entries = entries if isinstance(entries, list) else [entries]
-    urls = [e.get("statusListCredential") for e in entries[:MAX_STATUS_ENTRIES] if isinstance(e, dict)]
+    urls = [e.get("statusListCredential") for e in entries[:MAX_STATUS_ENTRIES]
+            if isinstance(e, dict)]
     return [url for url in urls if isinstance(url, str)]
 
 
@@ -52,7 +53,7 @@ def verification_job(credential) -> dict:
     and the status lists of its own that the credential names (a plain JSON read)."""
     try:
         key = keys.load_signing_key()
-    except Exception:  # noqa: BLE001 - an unconfigured key: foreign did:key credentials still verify
+    except Exception:  # noqa: BLE001 - no key configured: did:key credentials still verify
         own_keys = {}
     else:
         own_keys = {key.verification_method: key.public_multikey}
@@ -127,7 +128,7 @@ def _own_certificate(credential: dict, report: verifier.VerificationReport) -> C
     credential_id = credential.get("id")
     issuer = _first(credential.get("issuer"))
     issuer = issuer.get("id") if isinstance(issuer, dict) else issuer
-    if not signed or not isinstance(credential_id, str) or not credential_id.startswith("urn:uuid:"):
+    if not (signed and isinstance(credential_id, str) and credential_id.startswith("urn:uuid:")):
         return None
     try:
         own = keys.load_signing_key().did
@@ -155,7 +156,10 @@ def summarize(report: verifier.VerificationReport) -> Summary | None:
     achievement = subject.get("achievement")
     achievement = achievement if isinstance(achievement, dict) else {}
     issuer = _first(credential.get("issuer"))
-    issuer_name = _text(issuer.get("name")) or _text(issuer.get("id")) if isinstance(issuer, dict) else _text(issuer)
+    if isinstance(issuer, dict):
+        issuer_name = _text(issuer.get("name")) or _text(issuer.get("id"))
+    else:
+        issuer_name = _text(issuer)
     issued = _text(credential.get("validFrom")) or _text(credential.get("issuanceDate"))
     certificate = _own_certificate(credential, report)
     holder = _holder(subject)

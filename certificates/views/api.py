@@ -32,9 +32,13 @@ CHECK_NAMES = {
 }
 
 
+def _check_name(check) -> str:
+    return CHECK_NAMES.get(check.name, check.name)
+
+
 def _answer(status: int, *, checks=(), errors=(), **extra) -> JsonResponse:
-    response = JsonResponse({"checks": list(checks), "warnings": [], "errors": list(errors), **extra},
-                            status=status, json_dumps_params={"ensure_ascii": False})
+    body = {"checks": list(checks), "warnings": [], "errors": list(errors), **extra}
+    response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = "no-store"
     return response
 
@@ -55,8 +59,10 @@ def _body(request) -> bytes | None:
 @csrf_exempt
 @access(PUBLIC, methods=POST)
 def credentials_verify(request):
-    if not ratelimit.consume(request, scope="credential_verify", rate=settings.CREDENTIAL_VERIFY_RATE_LIMIT):
-        response = _answer(429, errors=["Too many verification requests from this address; try again in a minute."])
+    if not ratelimit.consume(request, scope="credential_verify",
+                             rate=settings.CREDENTIAL_VERIFY_RATE_LIMIT):
+        response = _answer(429, errors=["Too many verification requests from this address; "
+                                        "try again in a minute."])
         response["Retry-After"] = "60"
         return response
     body = _body(request)
@@ -68,14 +74,15 @@ def credentials_verify(request):
     except (ValueError, RecursionError):
         return _answer(400, errors=['The body is not JSON; send {"verifiableCredential": {...}}.'])
     if not isinstance(data, dict) or not isinstance(data.get("verifiableCredential"), dict):
-        return _answer(400, errors=['The body must be a JSON object with a "verifiableCredential" object.'])
+        return _answer(400, errors=['The body must be a JSON object with a "verifiableCredential" '
+                                    'object.'])
     if not isinstance(data.get("options", {}), dict):
         return _answer(400, errors=['"options" must be a JSON object.'])
     report = verify_submitted(data["verifiableCredential"])
     summary = summarize(report)
     extra = {"summary": summary.as_json()} if summary else {}
     if report.valid:
-        return _answer(200, checks=[CHECK_NAMES.get(c.name, c.name) for c in report.checks], **extra)
-    return _answer(422, checks=[CHECK_NAMES.get(c.name, c.name) for c in report.checks if c.ok],
+        return _answer(200, checks=[_check_name(c) for c in report.checks], **extra)
+    return _answer(422, checks=[_check_name(c) for c in report.checks if c.ok],
                    errors=[f"{c.name}: {c.message}" for c in report.checks if not c.ok],
                    revoked=report.revoked, **extra)

@@ -35,7 +35,8 @@ def mine(request):
 
 @access(SIGNED_IN)
 def certificate_pdf(request, certificate_id: int):
-    certificate = get_visible_or_404(request, certificates_visible_to(request.user), pk=certificate_id)
+    certificate = get_visible_or_404(request, certificates_visible_to(request.user),
+                                     pk=certificate_id)
     # Regenerated here if the stored file has gone missing (same code as the task).
     certificate = services.certificate_pdf_render(certificate.pk)
     response = FileResponse(
@@ -48,7 +49,8 @@ def certificate_pdf(request, certificate_id: int):
 
 @access(SIGNED_IN)
 def certificate_credential(request, certificate_id: int):
-    certificate = get_visible_or_404(request, certificates_visible_to(request.user), pk=certificate_id)
+    certificate = get_visible_or_404(request, certificates_visible_to(request.user),
+                                     pk=certificate_id)
     response = HttpResponse(json.dumps(certificate.credential, indent=2, ensure_ascii=False),
                             content_type=JSONLD)
     response["Content-Disposition"] = (

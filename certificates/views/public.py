@@ -96,8 +96,11 @@ def status_list(request, list_id: int):
 def achievement(request, program_slug: str):
     """The program's achievement definition, as the credentials carry it."""
     program = get_object_or_404(Program.objects.select_related("framework"), slug=program_slug)
-    version = program.framework.versions.published().order_by("-published_at").first() if program.framework else None
+    version = None
+    if program.framework:
+        version = program.framework.versions.published().order_by("-published_at").first()
     if version is None:
         raise Http404("This program has no published framework.")
-    data = {"@context": [badge.VC2_CONTEXT, badge.OB3_CONTEXT], **badge.achievement(program, version)}
+    data = {"@context": [badge.VC2_CONTEXT, badge.OB3_CONTEXT],
+            **badge.achievement(program, version)}
     return JsonResponse(data, content_type=JSONLD, json_dumps_params={"ensure_ascii": False})
