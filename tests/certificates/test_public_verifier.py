@@ -326,3 +326,47 @@ def test_checks_of_own_credentials_in_process_and_in_the_child_agree(issued):
     child = sandbox.run_checks(job).report
     assert [(c.name, c.ok) for c in in_process.checks] == [(c.name, c.ok) for c in child.checks]
     assert datetime.datetime.fromisoformat(job["now"]).tzinfo is not None
+
+
+class _Answer:
+    def __init__(self, body: bytes):
+        self.body = body
+
+    def read(self, limit):
+        return self.body[:limit]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_other_issuers_status_lists_are_fetched_only_when_enabled(db, settings, monkeypatch, enabled):
+    from certificates.credentials import status_list
+
+    settings.CREDENTIAL_VERIFY_FOREIGN_STATUS_LISTS = enabled
+    key = DidKey()
+    list_url = "https://lists.example/status/1"
+    listed = proof.sign(status_list.status_list_credential(
+        id=list_url, issuer=key.did, valid_from=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        revoked_indexes=[42]), key)
+    document = {"@context": [VC2], "type": ["VerifiableCredential"], "issuer": key.did,
+                "validFrom": "2026-01-01T00:00:00Z", "credentialSubject": {"id": "did:example:holder"},
+                "credentialStatus": status_list.status_entry(list_url, 42)}
+    credential = proof.sign(document, key)
+    fetched = []
+
+    def urlopen(request, timeout):
+        fetched.append(request.full_url)
+        return _Answer(json.dumps(listed).encode())
+
+    monkeypatch.setattr(verify_worker.urllib.request, "urlopen", urlopen)
+    report = verify_worker.run(verification.verification_job(credential))
+    assert not report.valid
+    if enabled:
+        assert fetched == [list_url] and report.revoked
+    else:
+        assert fetched == [] and not report.revoked
+        assert f"The status list {list_url} could not be obtained." in [c.message for c in report.checks]

@@ -47,6 +47,8 @@ READ_ONLY = {
     "certificates:verify", "certificates:did_document", "certificates:status_list",
     "certificates:achievement", "jobs:list", "competencies_frameworks",
     "competencies_framework_export_case",
+    # A JSON API that checks a credential and changes nothing; test_fuzz_api.py fuzzes it.
+    "certificates:credentials_verify",
 }
 # Wagtail viewset screens that only read; deleting is switched off for every role
 # (courses/wagtail_hooks.py ``_no_delete``), so its confirmation form is never shown.
