@@ -36,7 +36,7 @@ def test_demo_loads_once_and_a_second_run_changes_nothing(capsys):
     assert capsys.readouterr().out == out  # the same logins, word for word
 
 
-@pytest.mark.django_db(transaction=True)  # the e-mails go on a real commit
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # e-mails go on a real commit
 @override_settings(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
                    SITE_URL="http://127.0.0.1:8123")
 def test_demo_prints_the_logins_last_at_the_sites_address(capsys):
