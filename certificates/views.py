@@ -26,6 +26,7 @@ from jobs.services import enqueue
 from . import badge, services
 from .credentials import keys
 from .forms import IssueForm, RevokeForm, VerifyForm
+from .four_eyes import issuer_conflicts, refusal_text
 from .matrix import MatrixFilters, cohort_matrix_rows, matrix_csv
 from .models import Certificate
 from .verification import verify_uploaded
@@ -111,26 +112,32 @@ def issue(request, cohort_id: int):
         return redirect("certificates:cohort_matrix", cohort.pk)
     enrolments = form.enrolments(selected)
     reports = eligibility_for([e.pk for e in enrolments])
+    # Four eyes: shown on the page before the button, and refused again when issuing.
+    conflicts = issuer_conflicts(request.user, [e.pk for e in enrolments])
     if confirming and form.is_valid():
         from .tasks import issue_certificate
 
         eligible = [e for e in enrolments if reports[e.pk].eligible]
-        for enrolment in eligible:
-            if enrolment.trainee_id == request.user.pk:
-                continue
+        issuable = [e for e in eligible if not conflicts[e.pk]]
+        for enrolment in issuable:
             enqueue(issue_certificate, enrolment_id=enrolment.pk, actor_id=request.user.pk)
         skipped = len(enrolments) - len(eligible)
+        others = len(eligible) - len(issuable)
         messages.success(
             request,
-            f"Issuing {len(eligible)} certificate{'s' if len(eligible) != 1 else ''}; each trainee "
+            f"Issuing {len(issuable)} certificate{'s' if len(issuable) != 1 else ''}; each trainee "
             "is e-mailed when theirs is ready." + (
                 f" {skipped} not eligible, not issued." if skipped else ""
+            ) + (
+                f" {others} for another program admin to issue: you had a hand in "
+                f"{'that record' if others == 1 else 'those records'}." if others else ""
             ),
         )
         return redirect("certificates:cohort_matrix", cohort.pk)
     return render(request, "certificates/issue_confirm.html", {
         "cohort": cohort, "form": form,
-        "reports": [reports[e.pk] for e in enrolments if e.pk in reports],
+        "rows": [(reports[e.pk], refusal_text(conflicts[e.pk]) if conflicts[e.pk] else "")
+                 for e in enrolments if e.pk in reports],
         "live": set(Certificate.objects.live().filter(enrolment__in=enrolments)
                     .values_list("enrolment_id", flat=True)),
     })
@@ -143,7 +150,16 @@ def certificate_detail(request, certificate_id: int):
     history = Certificate.objects.filter(enrolment=certificate.enrolment).order_by("-issued_at")
     return render(request, "certificates/detail.html", {
         "certificate": certificate, "form": form, "history": history,
+        "refusal": _reissue_refusal(request.user, certificate),
     })
+
+
+def _reissue_refusal(user, certificate) -> str:
+    """Why this admin may not issue a new certificate here, shown before the button."""
+    if certificate.is_live:
+        return ""
+    reasons = issuer_conflicts(user, [certificate.enrolment_id])[certificate.enrolment_id]
+    return refusal_text(reasons) if reasons else ""
 
 
 @access(PROGRAM_ADMIN, methods=POST)
@@ -164,6 +180,7 @@ def revoke(request, certificate_id: int):
     history = Certificate.objects.filter(enrolment=certificate.enrolment).order_by("-issued_at")
     return render(request, "certificates/detail.html", {
         "certificate": certificate, "form": form, "history": history,
+        "refusal": _reissue_refusal(request.user, certificate),
     }, status=400)
 
 
