@@ -25,7 +25,7 @@ from jobs.services import enqueue
 
 from . import badge, services
 from .credentials import keys
-from .forms import IssueForm, RevokeForm, VerifyForm
+from .forms import IssueForm, IssueSelectionForm, RevokeForm, VerifyForm
 from .four_eyes import issuer_conflicts, refusal_text
 from .matrix import MatrixFilters, cohort_matrix_rows, matrix_csv
 from .models import Certificate
@@ -81,13 +81,13 @@ def certificate_credential(request, certificate_id: int):
 def cohort_matrix(request, cohort_id: int):
     """Trainees × outcomes with hours, eligibility and certificates; filters and CSV."""
     cohort = get_object_or_404(Cohort.objects.select_related("program"), pk=cohort_id)
-    wanted = request.GET.get("cohort", "")
-    if wanted.isdigit() and int(wanted) != cohort.pk and Cohort.objects.filter(pk=wanted).exists():
+    filters = MatrixFilters.from_request(request, cohort)
+    wanted = filters.cohort_id
+    if wanted and wanted != cohort.pk and Cohort.objects.filter(pk=wanted).exists():
         query = request.GET.copy()
         del query["cohort"]
-        url = reverse("certificates:cohort_matrix", args=[int(wanted)])
+        url = reverse("certificates:cohort_matrix", args=[wanted])
         return redirect(f"{url}?{query.urlencode()}" if query else url)
-    filters = MatrixFilters.from_request(request, cohort)
     matrix = cohort_matrix_rows(cohort, filters)
     if request.GET.get("format") == "csv":
         return matrix_csv(cohort, matrix)
@@ -105,10 +105,13 @@ def issue(request, cohort_id: int):
     cohort = get_object_or_404(Cohort.objects.select_related("program"), pk=cohort_id)
     confirming = request.POST.get("step") == "confirm"
     form = IssueForm(request.POST if confirming else None, cohort=cohort)
-    selected = [int(pk) for pk in request.POST.getlist("enrolment") if pk.isdigit()]
+    selection = IssueSelectionForm(request.POST if request.method == "POST" else None)
+    selected = selection.cleaned_data["enrolment"] if selection.is_valid() else []
     if request.method != "POST" or not selected:
         if request.method == "POST":
-            messages.error(request, "Select at least one trainee to issue certificates to.")
+            messages.error(request, "Select at least one trainee to issue certificates to." + (
+                "" if selection.is_valid() else " (What was sent was not a list of trainees.)"
+            ))
         return redirect("certificates:cohort_matrix", cohort.pk)
     enrolments = form.enrolments(selected)
     reports = eligibility_for([e.pk for e in enrolments])
