@@ -27,7 +27,9 @@ class MatrixFilterForm(forms.Form):
     def __init__(self, *args, statuses, trainers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = list(statuses)
-        self.fields["trainer"].choices = [("", "Any trainer"), *((str(pk), name) for pk, name in trainers)]
+        self.fields["trainer"].choices = [
+            ("", "Any trainer"), *((str(pk), name) for pk, name in trainers)
+        ]
 
     def value(self, name: str):
         """The field's cleaned value, or None when it was missing or not acceptable."""

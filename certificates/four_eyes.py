@@ -17,13 +17,16 @@ from courses.models import Enrolment, TrainerAssignment, TrainerAssignmentRecord
 
 OWN_RECORD = "this is your own record"
 SIGNED_OFF = "you signed off outcomes in this trainee's record"
-CONFIRMED_HOURS = "you confirmed consultation hours in this record (individually or in a group session)"
+CONFIRMED_HOURS = (
+    "you confirmed consultation hours in this record (individually or in a group session)"
+)
 ASSIGNED = "you have been assigned to this trainee as a trainer in this cohort"
 
 
 def refusal_text(reasons: list[str]) -> str:
     """The sentence an admin reads: why, and who may issue instead."""
-    return f"You cannot issue this certificate: {'; '.join(reasons)}. Another program admin must issue it."
+    return (f"You cannot issue this certificate: {'; '.join(reasons)}. "
+            "Another program admin must issue it.")
 
 
 def issuer_conflicts(actor, enrolment_ids) -> dict[int, list[str]]:

@@ -58,7 +58,8 @@ class MatrixFilters:
         # Through a form: a trainer who is not one of this cohort's, or an id that is
         # not a plain number ("²", "١"), is no filter rather than an error.
         form = MatrixFilterForm(request.GET, statuses=STATUS_FILTERS.items(), trainers=trainers)
-        return cls(form.value("status") or "", form.value("trainer"), trainers, form.value("cohort"))
+        return cls(form.value("status") or "", form.value("trainer"), trainers,
+                   form.value("cohort"))
 
     @property
     def status_choices(self):

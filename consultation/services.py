@@ -162,7 +162,9 @@ def session_update(*, actor, session, revision: int, **values) -> ConsultationSe
     if revision != session.revision:
         raise ValidationError("This entry changed since you opened it. Reload and try again.")
     if session.corrects_id and not _stands(session.corrects):
-        raise ValidationError("The entry this corrects has already been corrected; withdraw this correction.")
+        raise ValidationError(
+            "The entry this corrects has already been corrected; withdraw this correction."
+        )
     allowed = {"trainer", "date", "start_time", "minutes", "category", "format", "modality",
                "case_reference", "notes", "share_notes_with_trainer"}
     unknown = set(values) - allowed
@@ -235,8 +237,9 @@ def session_confirm(*, trainer, session, revision: int) -> ConsultationSession:
             enrolment=original.enrolment, trainer=original.trainer, date=original.date,
             start_time=original.start_time, minutes=-original.minutes,
             category=original.category, format=original.format, modality=original.modality,
-            case_reference=f"Reversal of entry {original.pk}", status=ConsultationSession.Status.CONFIRMED,
-            decided_at=now, logged_by=trainer, reverses=original,
+            case_reference=f"Reversal of entry {original.pk}",
+            status=ConsultationSession.Status.CONFIRMED, decided_at=now, logged_by=trainer,
+            reverses=original,
         )
     audit_record(verb="consultation.confirmed", target=session, actor=trainer,
                  details={"minutes": session.minutes, "category": session.category})

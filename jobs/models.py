@@ -10,7 +10,6 @@ import json
 import uuid
 
 from cryptography.fernet import InvalidToken
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -71,11 +70,14 @@ class Job(models.Model):
             return json.loads(cipher().decrypt(self.sealed.encode("ascii")))
         except InvalidToken as exc:
             # Never the token or anything of the payload in the message.
-            raise ValueError(f"Job {self.pk}'s payload could not be opened with the configured keys.") from exc
+            raise ValueError(
+                f"Job {self.pk}'s payload could not be opened with the configured keys."
+            ) from exc
 
     @staticmethod
     def seal(kwargs: dict) -> str:
-        return cipher().encrypt(json.dumps(kwargs, cls=DjangoJSONEncoder).encode("utf-8")).decode("ascii")
+        payload = json.dumps(kwargs).encode("utf-8")  # JSON, as kwargs would be stored
+        return cipher().encrypt(payload).decode("ascii")
 
     @property
     def label(self) -> str:

@@ -196,7 +196,8 @@ def sealed_payloads_rotate() -> int:
             job = Job.objects.select_for_update().only("pk", "sealed").filter(pk=pk).first()
             if job is None or not job.sealed:
                 continue  # run (and forgotten) meanwhile
-            Job.objects.filter(pk=pk).update(sealed=cipher().rotate(job.sealed.encode("ascii")).decode("ascii"))
+            token = cipher().rotate(job.sealed.encode("ascii")).decode("ascii")
+            Job.objects.filter(pk=pk).update(sealed=token)
         count += 1
     return count
 

@@ -134,7 +134,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # for up to `timeout` seconds. secure_delete zeroes what is deleted or overwritten,
     # so forgotten rows (a sent e-mail's payload) linger neither in the file nor in backups.
     DATABASES["default"].setdefault("OPTIONS", {}).update({
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON"
+        ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     })

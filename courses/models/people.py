@@ -248,8 +248,12 @@ class TrainerAssignmentRecord(AppendOnlyModel):
     # Not a foreign key: the record outlives the assignment.
     assignment_id = models.BigIntegerField()
     event = models.CharField(max_length=8, choices=Event.choices)
-    trainer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    trainee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(max_length=16, choices=TrainerAssignment.Role.choices)
     on = models.DateField(help_text="The first day of the assignment, or the first day without it.")
@@ -265,7 +269,8 @@ class TrainerAssignmentRecord(AppendOnlyModel):
         indexes = [models.Index(fields=["trainer", "trainee", "cohort"])]
 
     def __str__(self) -> str:
-        return f"{self.get_event_display()}: {self.trainer_id} → {self.trainee_id} ({self.role}, {self.on})"
+        return (f"{self.get_event_display()}: {self.trainer_id} → {self.trainee_id} "
+                f"({self.role}, {self.on})")
 
     @classmethod
     def write(cls, assignment: TrainerAssignment, event: str, actor) -> "TrainerAssignmentRecord":

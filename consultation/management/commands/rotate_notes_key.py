@@ -30,4 +30,6 @@ class Command(BaseCommand):
             count += 1
         self.stdout.write(f"Re-encrypted the notes of {count} session{'s' if count != 1 else ''}.")
         jobs = sealed_payloads_rotate()
-        self.stdout.write(f"Re-encrypted the payloads of {jobs} waiting job{'s' if jobs != 1 else ''}.")
+        self.stdout.write(
+            f"Re-encrypted the payloads of {jobs} waiting job{'s' if jobs != 1 else ''}."
+        )
