@@ -3,7 +3,9 @@ from django.core.mail import EmailMultiAlternatives
 from jobs.registry import job
 
 
-@job
+# Sealed: a message's addresses, body and links are encrypted while it waits and
+# forgotten once sent.
+@job(sealed=True)
 def send_email(*, to: list[str], subject: str, body: str, html: str = "") -> None:
     """Deliver one already-rendered message (run as a job: recorded with the change that
     caused it, retried a few times, then left failed on the admins' jobs page)."""

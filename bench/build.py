@@ -168,6 +168,8 @@ def _people(p: dict, t: Timings):
         for user in [admin, *trainers]:
             TOTP.activate(user, TOTP_SECRET)
             RecoveryCodes.activate(user)
+        # The role first: an assignment no longer gives it.
+        Group.objects.get(name=Role.TRAINER.value).user_set.add(*trainers)
     return admin, trainers, trainees
 
 

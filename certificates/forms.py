@@ -2,6 +2,7 @@ import json
 
 from django import forms
 
+from config.forms import IdField, IdListField
 from courses.models import Enrolment
 
 # A credential is a few kilobytes; anything much larger is not one.
@@ -13,6 +14,33 @@ class RevokeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
         help_text="Shown to the trainee and kept in the audit trail; the public page shows only that it was revoked and when.",
     )
+
+
+class MatrixFilterForm(forms.Form):
+    """The cohort matrix's query string. A value that is not one of the choices is
+    ignored (the filter is off), never an error page."""
+
+    status = forms.ChoiceField(required=False)
+    trainer = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
+    cohort = IdField(required=False, min_value=1)
+
+    def __init__(self, *args, statuses, trainers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = list(statuses)
+        self.fields["trainer"].choices = [
+            ("", "Any trainer"), *((str(pk), name) for pk, name in trainers)
+        ]
+
+    def value(self, name: str):
+        """The field's cleaned value, or None when it was missing or not acceptable."""
+        self.is_valid()
+        return self.cleaned_data.get(name) if name not in self.errors else None
+
+
+class IssueSelectionForm(forms.Form):
+    """The trainees ticked in the matrix (or carried by the confirmation page)."""
+
+    enrolment = IdListField(required=False)
 
 
 class IssueForm(forms.Form):

@@ -15,6 +15,7 @@ from config.csvexport import csv_response
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
 from .eligibility import summaries_for
+from .forms import MatrixFilterForm
 from .models import Certificate
 
 STATUS_FILTERS = {
@@ -43,21 +44,22 @@ class MatrixFilters:
     status: str = ""
     trainer_id: int | None = None
     trainers: list = field(default_factory=list)
+    # Another cohort the admin switched to (the view redirects there).
+    cohort_id: int | None = None
 
     @classmethod
     def from_request(cls, request, cohort: Cohort) -> "MatrixFilters":
-        status = request.GET.get("status", "")
-        trainers = list(
+        trainers = [
+            (pk, name or email) for pk, name, email in
             TrainerAssignment.objects.current().filter(cohort=cohort)
             .values_list("trainer_id", "trainer__full_name", "trainer__email")
             .distinct().order_by("trainer__full_name", "trainer__email")
-        )
-        trainer = request.GET.get("trainer", "")
-        trainer_id = int(trainer) if trainer.isdigit() else None
-        if trainer_id not in {t[0] for t in trainers}:
-            trainer_id = None
-        return cls(status if status in STATUS_FILTERS else "", trainer_id,
-                   [(pk, name or email) for pk, name, email in trainers])
+        ]
+        # Through a form: a trainer who is not one of this cohort's, or an id that is
+        # not a plain number ("²", "١"), is no filter rather than an error.
+        form = MatrixFilterForm(request.GET, statuses=STATUS_FILTERS.items(), trainers=trainers)
+        return cls(form.value("status") or "", form.value("trainer"), trainers,
+                   form.value("cohort"))
 
     @property
     def status_choices(self):

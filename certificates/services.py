@@ -25,6 +25,7 @@ from .credentials import conformance, keys, proof, status_list, verifier
 from .credentials.jsonld import SafeModeError
 from .credentials.limits import TooComplex
 from .eligibility import eligibility
+from .four_eyes import issuer_conflicts, refusal_text
 from .models import Certificate, SerialCounter, StatusList
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,15 @@ class NotEligible(ValidationError):
         self.report = report
         missing = "; ".join(f"{r.label}: {r.why}" for r in report.missing)
         super().__init__(f"{report.enrolment.trainee} is not eligible yet — {missing}")
+
+
+class IssuerConflict(PermissionDenied):
+    """Issuing was refused because the admin had a hand in the trainee's record; carries
+    the reasons (``certificates.four_eyes``)."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__(refusal_text(reasons))
 
 
 class CredentialNotConformant(ValidationError):
@@ -112,23 +122,39 @@ def _allocate_status_index(certificate: Certificate) -> None:
     raise RuntimeError("Could not allocate a free status-list index.")
 
 
-@transaction.atomic
 def certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, bool]:
     """Issue the enrolment's certificate, or return the live one it already has.
 
     Returns ``(certificate, created)``. Raises :class:`NotEligible` (nothing saved) when
     any requirement is unmet at this moment, :class:`CredentialNotConformant` (nothing
-    saved) when the signed credential fails a check, and ``PermissionDenied`` for anyone
-    but a program admin other than the trainee.
+    saved) when the signed credential fails a check, ``PermissionDenied`` for anyone but
+    a program admin other than the trainee, and :class:`IssuerConflict` (audited) when
+    the admin signed off, confirmed hours in or was ever assigned to the trainee's record.
     """
+    try:
+        return _certificate_issue(actor=actor, enrolment=enrolment)
+    except IssuerConflict as refusal:
+        # Written after the issuing transaction rolled back, so the refusal stays on
+        # record (a caller's own transaction keeps it if the caller carries on).
+        audit_record(verb="certificate.issue_refused", target=enrolment, actor=actor,
+                     details={"reasons": refusal.reasons})
+        raise
+
+
+@transaction.atomic
+def _certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, bool]:
     _require_program_admin(actor, enrolment)
-    # The row lock serialises every issuer of this enrolment; the partial unique
-    # constraint is the backstop should any path skip the lock.
+    # The row lock serialises every issuer of this enrolment, and sign-offs and hours
+    # entries, which write to the row too, so the four-eyes check below sees them all;
+    # the partial unique constraint is the backstop should any path skip the lock.
     enrolment = (
         Enrolment.objects.select_for_update(of=("self",))
         .select_related("trainee", "cohort__program")
         .get(pk=enrolment.pk)
     )
+    conflicts = issuer_conflicts(actor, [enrolment.pk])[enrolment.pk]
+    if conflicts:
+        raise IssuerConflict(conflicts)
     existing = Certificate.objects.live().filter(enrolment=enrolment).first()
     if existing is not None:
         return existing, False

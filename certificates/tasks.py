@@ -25,4 +25,10 @@ def issue_certificate(enrolment_id: int, actor_id: int) -> int | None:
         # The matrix shows why; the admin who asked is not e-mailed for each one.
         services.logger.info("Enrolment %s not eligible when its issue job ran", enrolment_id)
         return None
+    except services.IssuerConflict:
+        # Refused and audited; the issue page showed the admin why before they asked.
+        # Retrying would not change who had a hand in the record.
+        services.logger.info("Enrolment %s: issuer %s had a hand in the record",
+                             enrolment_id, actor_id)
+        return None
     return certificate.pk

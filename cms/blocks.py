@@ -76,7 +76,7 @@ def video_embed_url(url: str) -> str | None:
             return f"https://www.youtube-nocookie.com/embed/{video_id}"
     if host == "vimeo":
         video_id = parts.path.rstrip("/").rsplit("/", 1)[-1]
-        if video_id.isdigit():
+        if re.fullmatch(r"[0-9]+", video_id):  # ASCII digits: str.isdigit() passes "²"
             return f"https://player.vimeo.com/video/{video_id}?dnt=1"
     return None
 

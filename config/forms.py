@@ -1,6 +1,62 @@
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
+
+# A database id or other whole number as a client must send it: ASCII digits, no more
+# than fit a bigint. Not ``str.isdigit()``, which is true for "²" (that ``int()``
+# refuses: a 500) and for "١" or "５" (that ``int()`` reads as 1 and 5).
+_PLAIN_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def plain_number(value) -> int | None:
+    """``value`` as an int if it is a plain ASCII whole number (surrounding spaces
+    allowed), else None."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return int(value) if _PLAIN_NUMBER.fullmatch(value) else None
+
+
+class IdField(forms.IntegerField):
+    """An id from a query string or a form: ASCII digits only."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        number = plain_number(str(value))
+        if number is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
+class IdListField(forms.Field):
+    """Several ids under one name (checkboxes, hidden inputs): ASCII digits only, at
+    most ``max_ids`` of them."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "invalid": "This is not a list of ids.",
+        "too_many": "Choose at most %(max)s at a time.",
+    }
+
+    def __init__(self, *, max_ids: int = 1000, **kwargs):
+        self.max_ids = max_ids
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> list[int]:
+        if value in self.empty_values:
+            return []
+        if not isinstance(value, (list, tuple)):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if len(value) > self.max_ids:
+            raise ValidationError(self.error_messages["too_many"], code="too_many",
+                                  params={"max": self.max_ids})
+        numbers = [plain_number(v) for v in value]
+        if any(n is None for n in numbers):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return list(dict.fromkeys(numbers))
 
 
 class ChoicesReadOnce(ModelChoiceIterator):
@@ -43,13 +99,8 @@ def posted_int(data, name: str, default: int | None = None) -> int | None:
     or as anything else a client sends: text that is not a plain non-negative integer
     small enough for the database gives ``default`` instead of an exception.
     """
-    value = data.get(name)
-    if not isinstance(value, str):
-        return default
-    value = value.strip()
-    if value.isascii() and value.isdigit() and len(value) <= 18:
-        return int(value)
-    return default
+    number = plain_number(data.get(name))
+    return default if number is None else number
 
 
 def safe_next(request, default: str) -> str:

@@ -2,24 +2,15 @@
 
 Keys are Fernet keys from settings (``NOTES_ENCRYPTION_KEYS``, newest first). Reading
 accepts any listed key; writing always uses the first, so adding a new key in front and
-running ``manage.py rotate_notes_key`` re-encrypts every note under it.
+running ``manage.py rotate_notes_key`` re-encrypts every note under it (the cipher is
+shared with sealed job payloads: config/crypto.py).
 """
 
-from functools import lru_cache
-
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
+from cryptography.fernet import InvalidToken
 from django.db import models
 from django.views.decorators.debug import sensitive_variables
 
-
-@lru_cache(maxsize=4)
-def _cipher(keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(key.encode() if isinstance(key, str) else key) for key in keys])
-
-
-def cipher() -> MultiFernet:
-    return _cipher(tuple(settings.NOTES_ENCRYPTION_KEYS))
+from config.crypto import cipher
 
 
 # The plaintext is a private note: keep it out of error reports' frame variables.

@@ -49,7 +49,7 @@ def _trainer_assigned(trainer, enrolment, on: datetime.date) -> bool:
     )
 
 
-def _validate(*, enrolment, trainer, date, start_time, minutes, category, exclude_pk=None) -> None:
+def _validate(*, enrolment, trainer, date, start_time, minutes, category, exclude=()) -> None:
     program = enrolment.cohort.program
     errors: dict[str, str] = {}
     if category not in ConsultationSession.Category.values:
@@ -70,12 +70,14 @@ def _validate(*, enrolment, trainer, date, start_time, minutes, category, exclud
         errors["trainer"] = f"{trainer} was not assigned to you on {date:%d %b %Y}."
     if errors:
         raise ValidationError(errors)
+    # An entry a confirmed correction has replaced (it has a reversal) no longer stands,
+    # so a correction of that correction may keep the session's date and time.
     duplicate = ConsultationSession.objects.filter(
         enrolment=enrolment, trainer=trainer, date=date, start_time=start_time, category=category,
-        reverses__isnull=True,
+        reverses__isnull=True, reversal__isnull=True,
     ).exclude(status=ConsultationSession.Status.WITHDRAWN)
-    if exclude_pk:
-        duplicate = duplicate.exclude(pk=exclude_pk)
+    if exclude:
+        duplicate = duplicate.exclude(pk__in=[pk for pk in exclude if pk])
     if duplicate.exists():
         raise ValidationError("This session is already in your log (same trainer, date, start and category).")
 
@@ -126,6 +128,18 @@ def session_log(*, actor, enrolment, trainer, date, minutes, category, start_tim
     return session
 
 
+_OPEN = (ConsultationSession.Status.PENDING, ConsultationSession.Status.DISPUTED)
+
+
+def _stands(session) -> bool:
+    """A confirmed entry that no confirmed correction has replaced: what counts."""
+    return (
+        session.status == ConsultationSession.Status.CONFIRMED
+        and not session.is_reversal
+        and not ConsultationSession.objects.filter(reverses=session).exists()
+    )
+
+
 def _locked(session) -> ConsultationSession:
     # Only the session's row: without ``of`` PostgreSQL would also lock the enrolment,
     # cohort, program and both users for as long as the decision takes.
@@ -143,10 +157,14 @@ def session_update(*, actor, session, revision: int, **values) -> ConsultationSe
     session = _locked(session)
     if actor.pk != session.enrolment.trainee_id:
         raise ValidationError("Only the trainee changes their own entries.")
-    if session.status not in (ConsultationSession.Status.PENDING, ConsultationSession.Status.DISPUTED):
+    if session.status not in _OPEN:
         raise ValidationError("A confirmed entry is locked. Ask for a correction instead.")
     if revision != session.revision:
         raise ValidationError("This entry changed since you opened it. Reload and try again.")
+    if session.corrects_id and not _stands(session.corrects):
+        raise ValidationError(
+            "The entry this corrects has already been corrected; withdraw this correction."
+        )
     allowed = {"trainer", "date", "start_time", "minutes", "category", "format", "modality",
                "case_reference", "notes", "share_notes_with_trainer"}
     unknown = set(values) - allowed
@@ -156,7 +174,7 @@ def session_update(*, actor, session, revision: int, **values) -> ConsultationSe
         setattr(session, field, value)
     _validate(enrolment=session.enrolment, trainer=session.trainer, date=session.date,
               start_time=session.start_time, minutes=session.minutes, category=session.category,
-              exclude_pk=session.pk)
+              exclude=(session.pk, session.corrects_id))
     resubmitted = session.status == ConsultationSession.Status.DISPUTED
     session.status = ConsultationSession.Status.PENDING
     session.revision += 1
@@ -171,7 +189,7 @@ def session_withdraw(*, actor, session) -> ConsultationSession:
     session = _locked(session)
     if actor.pk != session.enrolment.trainee_id:
         raise ValidationError("Only the trainee withdraws their own entries.")
-    if session.status not in (ConsultationSession.Status.PENDING, ConsultationSession.Status.DISPUTED):
+    if session.status not in _OPEN:
         raise ValidationError("A confirmed entry is locked. Ask for a correction instead.")
     session.status = ConsultationSession.Status.WITHDRAWN
     session.revision += 1
@@ -198,20 +216,31 @@ def session_confirm(*, trainer, session, revision: int) -> ConsultationSession:
     """Confirm a pending entry. Confirming a correction reverses the entry it corrects."""
     session = _locked(session)
     _decide_checks(trainer, session, revision)
+    original = None
+    if session.corrects_id:
+        original = _locked(session.corrects)
+        if not _stands(original):
+            # Counting this correction as well as the one that already replaced the
+            # original would count one session twice.
+            raise ValidationError(
+                "The entry this corrects has already been corrected or no longer counts; "
+                "the trainee should withdraw this correction."
+            )
     now = timezone.now()
     session.status = ConsultationSession.Status.CONFIRMED
     session.decided_at = now
     session.save(update_fields=["status", "decided_at", "updated_at"])
-    if session.corrects_id:
-        original = _locked(session.corrects)
-        if original.status == ConsultationSession.Status.CONFIRMED and not hasattr(original, "reversal"):
-            ConsultationSession.objects.create(
-                enrolment=original.enrolment, trainer=original.trainer, date=original.date,
-                start_time=original.start_time, minutes=-original.minutes,
-                category=original.category, format=original.format, modality=original.modality,
-                case_reference=f"Reversal of entry {original.pk}", status=ConsultationSession.Status.CONFIRMED,
-                decided_at=now, logged_by=trainer, reverses=original,
-            )
+    if original is not None:
+        # Replaces exactly what it corrects: the original's minutes, reversed once (the
+        # one-to-one ``reverses`` refuses a second reversal in the database too).
+        ConsultationSession.objects.create(
+            enrolment=original.enrolment, trainer=original.trainer, date=original.date,
+            start_time=original.start_time, minutes=-original.minutes,
+            category=original.category, format=original.format, modality=original.modality,
+            case_reference=f"Reversal of entry {original.pk}",
+            status=ConsultationSession.Status.CONFIRMED, decided_at=now, logged_by=trainer,
+            reverses=original,
+        )
     audit_record(verb="consultation.confirmed", target=session, actor=trainer,
                  details={"minutes": session.minutes, "category": session.category})
     _notify(session.enrolment.trainee.email, f"[Kapstone] {session.category} session confirmed",
@@ -250,10 +279,15 @@ def session_correct(*, actor, original, **values) -> ConsultationSession:
         raise ValidationError("Only the trainee corrects their own entries.")
     if original.status != ConsultationSession.Status.CONFIRMED or original.is_reversal:
         raise ValidationError("Only a confirmed entry needs a correction; change pending entries directly.")
-    if hasattr(original, "reversal"):
+    if not _stands(original):
         raise ValidationError("This entry has already been corrected.")
-    if original.corrections.filter(status=ConsultationSession.Status.PENDING).exists():
-        raise ValidationError("A correction of this entry is already waiting for the trainer.")
+    # One open correction per entry (the original's row lock, taken above, serialises
+    # this check): a disputed one is still open, and the trainee resubmits or withdraws it.
+    if original.corrections.filter(status__in=_OPEN).exists():
+        raise ValidationError(
+            "A correction of this entry is already open (waiting for the trainer, or disputed). "
+            "Change and resubmit that correction, or withdraw it first."
+        )
     values.setdefault("trainer", original.trainer)
     # The correction stands in for the original, so it does not count as its duplicate.
     with transaction.atomic():
@@ -264,7 +298,7 @@ def _log_correction(actor, original, values):
     enrolment = _lock_enrolment(original.enrolment)
     _validate(enrolment=enrolment, trainer=values["trainer"], date=values["date"],
               start_time=values.get("start_time"), minutes=values["minutes"],
-              category=values["category"], exclude_pk=original.pk)
+              category=values["category"], exclude=(original.pk,))
     session = ConsultationSession.objects.create(
         enrolment=enrolment, logged_by=actor, corrects=original,
         case_reference=(values.pop("case_reference", "") or "").strip()[:120],

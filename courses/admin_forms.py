@@ -4,6 +4,7 @@ from django import forms
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from accounts.models import User
+from accounts.roles import Role
 
 from .models import Enrolment, TrainerAssignment
 
@@ -49,8 +50,23 @@ class AssignmentCreateForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         people = User.objects.filter(is_active=True).order_by("email")
-        self.fields["trainer"].queryset = people
         self.fields["trainee"].queryset = people
+        # Four eyes: an assignment grants no role, so only people who already hold the
+        # Trainer role are offered, and never the admin making the assignment.
+        trainers = people.filter(groups__name=Role.TRAINER.value)
+        if self.for_user is not None:
+            trainers = trainers.exclude(pk=self.for_user.pk)
+        self.fields["trainer"].queryset = trainers
+        if trainers.exists():
+            self.fields["trainer"].help_text = (
+                "Only people who hold the Trainer role are offered (never yourself): "
+                "an assignment does not give the role."
+            )
+        else:
+            self.fields["trainer"].help_text = (
+                "Nobody holds the Trainer role yet (or only you do). Roles are given on "
+                "their own, not by an assignment: have the role given to the trainer first."
+            )
 
 
 class AssignmentEndForm(WagtailAdminModelForm):

@@ -6,10 +6,14 @@ broker is down and never sent for a change that rolled back. The broker only car
 the job's id; the row says whether it has run.
 """
 
+import json
 import uuid
 
+from cryptography.fernet import InvalidToken
 from django.db import models
 from django.utils import timezone
+
+from config.crypto import cipher
 
 
 class JobQuerySet(models.QuerySet):
@@ -30,6 +34,9 @@ class Job(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200, help_text="Dotted path of the @job function.")
     kwargs = models.JSONField(default=dict)
+    # A sealed job's arguments (an e-mail: addresses, body, links) as a Fernet token
+    # under the notes keys, instead of ``kwargs``; emptied once the job has run.
+    sealed = models.TextField(blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     max_attempts = models.PositiveSmallIntegerField(default=3)
@@ -54,6 +61,23 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} #{self.pk} ({self.get_status_display().lower()})"
+
+    def arguments(self) -> dict:
+        """What the job function is called with: the sealed payload, opened, or kwargs."""
+        if not self.sealed:
+            return self.kwargs
+        try:
+            return json.loads(cipher().decrypt(self.sealed.encode("ascii")))
+        except InvalidToken as exc:
+            # Never the token or anything of the payload in the message.
+            raise ValueError(
+                f"Job {self.pk}'s payload could not be opened with the configured keys."
+            ) from exc
+
+    @staticmethod
+    def seal(kwargs: dict) -> str:
+        payload = json.dumps(kwargs).encode("utf-8")  # JSON, as kwargs would be stored
+        return cipher().encrypt(payload).decode("ascii")
 
     @property
     def label(self) -> str:

@@ -9,9 +9,17 @@ from collections.abc import Callable
 from django.utils.module_loading import import_string
 
 
-def job(func: Callable) -> Callable:
-    func.job_name = f"{func.__module__}.{func.__qualname__}"
-    return func
+def job(func: Callable | None = None, *, sealed: bool = False) -> Callable:
+    """``@job``, or ``@job(sealed=True)`` for work whose arguments are secret (e-mails:
+    bodies, addresses, reset and sign-in links). A sealed job's arguments are stored
+    encrypted while it waits and forgotten once it has run (jobs.services)."""
+
+    def mark(func: Callable) -> Callable:
+        func.job_name = f"{func.__module__}.{func.__qualname__}"
+        func.job_sealed = sealed
+        return func
+
+    return mark(func) if func is not None else mark
 
 
 def resolve(name: str) -> Callable:

@@ -11,7 +11,8 @@ from courses.models import Cohort
 from jobs.services import enqueue
 
 from .. import services
-from ..forms import IssueForm, RevokeForm
+from ..forms import IssueForm, IssueSelectionForm, RevokeForm
+from ..four_eyes import issuer_conflicts, refusal_text
 from ..matrix import MatrixFilters, cohort_matrix_rows, matrix_csv
 from ..models import Certificate
 
@@ -20,13 +21,13 @@ from ..models import Certificate
 def cohort_matrix(request, cohort_id: int):
     """Trainees × outcomes with hours, eligibility and certificates; filters and CSV."""
     cohort = get_object_or_404(Cohort.objects.select_related("program"), pk=cohort_id)
-    wanted = request.GET.get("cohort", "")
-    if wanted.isdigit() and int(wanted) != cohort.pk and Cohort.objects.filter(pk=wanted).exists():
+    filters = MatrixFilters.from_request(request, cohort)
+    wanted = filters.cohort_id
+    if wanted and wanted != cohort.pk and Cohort.objects.filter(pk=wanted).exists():
         query = request.GET.copy()
         del query["cohort"]
-        url = reverse("certificates:cohort_matrix", args=[int(wanted)])
+        url = reverse("certificates:cohort_matrix", args=[wanted])
         return redirect(f"{url}?{query.urlencode()}" if query else url)
-    filters = MatrixFilters.from_request(request, cohort)
     matrix = cohort_matrix_rows(cohort, filters)
     if request.GET.get("format") == "csv":
         return matrix_csv(cohort, matrix)
@@ -44,33 +45,42 @@ def issue(request, cohort_id: int):
     cohort = get_object_or_404(Cohort.objects.select_related("program"), pk=cohort_id)
     confirming = request.POST.get("step") == "confirm"
     form = IssueForm(request.POST if confirming else None, cohort=cohort)
-    selected = [int(pk) for pk in request.POST.getlist("enrolment") if pk.isdigit()]
+    selection = IssueSelectionForm(request.POST if request.method == "POST" else None)
+    selected = selection.cleaned_data["enrolment"] if selection.is_valid() else []
     if request.method != "POST" or not selected:
         if request.method == "POST":
-            messages.error(request, "Select at least one trainee to issue certificates to.")
+            messages.error(request, "Select at least one trainee to issue certificates to." + (
+                "" if selection.is_valid() else " (What was sent was not a list of trainees.)"
+            ))
         return redirect("certificates:cohort_matrix", cohort.pk)
     enrolments = form.enrolments(selected)
     reports = eligibility_for([e.pk for e in enrolments])
+    # Four eyes: shown on the page before the button, and refused again when issuing.
+    conflicts = issuer_conflicts(request.user, [e.pk for e in enrolments])
     if confirming and form.is_valid():
         from ..tasks import issue_certificate
 
         eligible = [e for e in enrolments if reports[e.pk].eligible]
-        for enrolment in eligible:
-            if enrolment.trainee_id == request.user.pk:
-                continue
+        issuable = [e for e in eligible if not conflicts[e.pk]]
+        for enrolment in issuable:
             enqueue(issue_certificate, enrolment_id=enrolment.pk, actor_id=request.user.pk)
         skipped = len(enrolments) - len(eligible)
+        others = len(eligible) - len(issuable)
         messages.success(
             request,
-            f"Issuing {len(eligible)} certificate{'s' if len(eligible) != 1 else ''}; each trainee "
+            f"Issuing {len(issuable)} certificate{'s' if len(issuable) != 1 else ''}; each trainee "
             "is e-mailed when theirs is ready." + (
                 f" {skipped} not eligible, not issued." if skipped else ""
+            ) + (
+                f" {others} for another program admin to issue: you had a hand in "
+                f"{'that record' if others == 1 else 'those records'}." if others else ""
             ),
         )
         return redirect("certificates:cohort_matrix", cohort.pk)
     return render(request, "certificates/issue_confirm.html", {
         "cohort": cohort, "form": form,
-        "reports": [reports[e.pk] for e in enrolments if e.pk in reports],
+        "rows": [(reports[e.pk], refusal_text(conflicts[e.pk]) if conflicts[e.pk] else "")
+                 for e in enrolments if e.pk in reports],
         "live": set(Certificate.objects.live().filter(enrolment__in=enrolments)
                     .values_list("enrolment_id", flat=True)),
     })
@@ -83,7 +93,16 @@ def certificate_detail(request, certificate_id: int):
     history = Certificate.objects.filter(enrolment=certificate.enrolment).order_by("-issued_at")
     return render(request, "certificates/detail.html", {
         "certificate": certificate, "form": form, "history": history,
+        "refusal": _reissue_refusal(request.user, certificate),
     })
+
+
+def _reissue_refusal(user, certificate) -> str:
+    """Why this admin may not issue a new certificate here, shown before the button."""
+    if certificate.is_live and not certificate.has_expired:
+        return ""
+    reasons = issuer_conflicts(user, [certificate.enrolment_id])[certificate.enrolment_id]
+    return refusal_text(reasons) if reasons else ""
 
 
 @access(PROGRAM_ADMIN, methods=POST)
@@ -104,6 +123,7 @@ def revoke(request, certificate_id: int):
     history = Certificate.objects.filter(enrolment=certificate.enrolment).order_by("-issued_at")
     return render(request, "certificates/detail.html", {
         "certificate": certificate, "form": form, "history": history,
+        "refusal": _reissue_refusal(request.user, certificate),
     }, status=400)
 
 

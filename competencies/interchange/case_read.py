@@ -93,12 +93,16 @@ def _identifier(obj: dict, where: str, problems: list[str]) -> uuid.UUID | None:
     return parsed
 
 
+# ASCII digits only: str.isdigit() is true for "²", which int() refuses.
+_WHOLE = re.compile(r"-?[0-9]{1,18}")
+
+
 def _sequence(value) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
         return int(value)
     return None
 
@@ -294,7 +298,7 @@ def _positions(order: list[int], items: list[_Item]) -> tuple[list[int], list[in
     """Distinct whole-number listEnumerations (as in our own exports) give order and
     positions exactly; otherwise the outline order does."""
     enumerations = [items[i].enumeration for i in order]
-    whole = all(e and e.isdigit() and 1 <= int(e) <= POSITION_MAX + 1 for e in enumerations)
+    whole = all(e and _WHOLE.fullmatch(e) and 1 <= int(e) <= POSITION_MAX + 1 for e in enumerations)
     if whole and len(set(map(int, enumerations))) == len(enumerations):
         order = sorted(order, key=lambda i: int(items[i].enumeration))
         return order, [int(items[i].enumeration) - 1 for i in order]

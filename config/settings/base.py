@@ -127,6 +127,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             {"server_side_binding": True, "prepare_threshold": 2}
         )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded demo under concurrent writes: readers never wait for the writer (WAL);
+    # each transaction takes the write lock as it begins (IMMEDIATE), so two cannot both
+    # read and then fail to upgrade with "database is locked"; a writer waits its turn
+    # for up to `timeout` seconds. secure_delete zeroes what is deleted or overwritten,
+    # so forgotten rows (a sent e-mail's payload) linger neither in the file nor in backups.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery ---------------------------------------------------------

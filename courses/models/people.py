@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.appendonly import AppendOnlyModel, AppendOnlyQuerySet
+
 
 class Program(models.Model):
     """A certificate program, e.g. the postgraduate certificate in KAP."""
@@ -251,3 +253,53 @@ class TrainerAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trainer} → {self.trainee} ({self.get_role_display()}, {self.cohort.name})"
+
+
+class TrainerAssignmentRecord(AppendOnlyModel):
+    """The history of trainer assignments, written with each change and never altered.
+
+    An assignment row is ended rather than deleted, but the rule that nobody issues a
+    certificate to a trainee they were assigned to must not hang on that: the history
+    keeps who was assigned to whom, in which cohort, after the assignment itself has
+    gone.
+    """
+
+    class Event(models.TextChoices):
+        CREATED = "created", "Assigned"
+        ENDED = "ended", "Ended"
+
+    # Not a foreign key: the record outlives the assignment.
+    assignment_id = models.BigIntegerField()
+    event = models.CharField(max_length=8, choices=Event.choices)
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=16, choices=TrainerAssignment.Role.choices)
+    on = models.DateField(help_text="The first day of the assignment, or the first day without it.")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        indexes = [models.Index(fields=["trainer", "trainee", "cohort"])]
+
+    def __str__(self) -> str:
+        return (f"{self.get_event_display()}: {self.trainer_id} → {self.trainee_id} "
+                f"({self.role}, {self.on})")
+
+    @classmethod
+    def write(cls, assignment: TrainerAssignment, event: str, actor) -> "TrainerAssignmentRecord":
+        on = assignment.starts_on if event == cls.Event.CREATED else assignment.ends_on
+        return cls.objects.create(
+            assignment_id=assignment.pk, event=event, trainer_id=assignment.trainer_id,
+            trainee_id=assignment.trainee_id, cohort_id=assignment.cohort_id, role=assignment.role,
+            on=on, actor=actor if getattr(actor, "pk", None) else None,
+        )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.roles import Role, roles_of
 from audit.services import audit_record
 
-from ..models import Cohort, Enrolment, Program, TrainerAssignment
+from ..models import Cohort, Enrolment, Program, TrainerAssignment, TrainerAssignmentRecord
 
 _ENROLMENT_FIELDS = (
     "status", "profession", "license_type", "license_number",
@@ -156,11 +156,25 @@ def assignment_create(
     role: str,
     starts_on: datetime.date | None = None,
 ) -> TrainerAssignment:
-    """Assign a trainer to a trainee in a cohort. The trainer gets the Trainer role."""
+    """Assign a trainer to a trainee in a cohort.
+
+    Four eyes: nobody assigns themselves, and the assignment grants no role — the
+    trainer must already hold the Trainer role, given to them separately. The history
+    row written here outlives the assignment (see TrainerAssignmentRecord).
+    """
     if trainer.pk == trainee.pk:
         raise ValidationError({"trainer": "A trainer cannot be assigned to themselves."})
     if actor is not None and actor.pk == trainee.pk:
         raise ValidationError({"trainee": "Nobody chooses their own trainer; another program admin must."})
+    if actor is not None and actor.pk == trainer.pk:
+        raise ValidationError(
+            {"trainer": "Nobody assigns themselves as a trainer; another program admin must."}
+        )
+    if Role.TRAINER not in roles_of(trainer):
+        raise ValidationError({"trainer": (
+            f"{trainer} does not hold the Trainer role. Roles are given on their own, "
+            "not by an assignment: have the role given first."
+        )})
     if not Enrolment.objects.filter(trainee=trainee, cohort=cohort).exists():
         raise ValidationError({"trainee": f"{trainee} is not enrolled in {cohort}."})
     if TrainerAssignment.objects.filter(
@@ -178,7 +192,7 @@ def assignment_create(
     except IntegrityError:
         # Two admins assigning at once: the database's partial unique index decides.
         raise ValidationError({"trainer": f"{trainer} is already assigned to {trainee} as {role}."})
-    _ensure_role(trainer, Role.TRAINER)
+    TrainerAssignmentRecord.write(assignment, TrainerAssignmentRecord.Event.CREATED, actor)
     audit_record(
         verb="assignment.created",
         target=assignment,
@@ -198,6 +212,7 @@ def assignment_end(*, actor, assignment: TrainerAssignment, on: datetime.date | 
     assignment.ends_on = max(on, assignment.starts_on)
     assignment.full_clean()
     assignment.save(update_fields=["ends_on"])
+    TrainerAssignmentRecord.write(assignment, TrainerAssignmentRecord.Event.ENDED, actor)
     audit_record(
         verb="assignment.ended", target=assignment, actor=actor,
         details={"ends_on": assignment.ends_on.isoformat()},

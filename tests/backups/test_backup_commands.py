@@ -127,3 +127,19 @@ def test_backup_refuses_a_used_directory_or_one_inside_media_root(world, media, 
     with pytest.raises(CommandError, match=message):
         call_command("backup", str(directory))
     assert [p.name for p in directory.iterdir()] == (["manifest.json"] if where == "used" else [])
+
+
+def test_a_sqlite_backup_carries_no_remnant_of_forgotten_rows(world, tmp_path, media):
+    """What was deleted or blanked (a sent e-mail's payload, a row removed) is not in the
+    backup file: SQLite keeps freed space until it is reused, and the online backup
+    copies pages as they are, so the copy is vacuumed before it is described."""
+    from jobs.models import Job
+
+    secret = "https://kapstone.test/accounts/password/reset/key/remnant-" + "x" * 40
+    kept = Job.objects.create(name="accounts.tasks.send_email", kwargs={"body": secret})
+    gone = Job.objects.create(name="accounts.tasks.send_email", kwargs={"body": secret + "-2"})
+    Job.objects.filter(pk=kept.pk).update(kwargs={})
+    gone.delete()
+    backup = tmp_path / "backup"
+    call_command("backup", str(backup))
+    assert b"remnant-" not in (backup / "database.sqlite3").read_bytes()

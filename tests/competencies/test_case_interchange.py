@@ -363,6 +363,18 @@ MALFORMED = [
 ]
 
 
+@pytest.mark.parametrize("digits", ["²", "١", "５", "1\u0301"])
+def test_strange_digits_in_numbers_read_as_no_number_not_a_crash(digits, frameworks_snapshot):
+    """``"²".isdigit()`` is true but ``int("²")`` raises (issue 17, finding 9): an
+    enumeration or sequence number in other digits is read as none, in outline order."""
+    package = _kap()
+    package["CFItems"][0]["listEnumeration"] = digits
+    for association in package["CFAssociations"]:
+        association["sequenceNumber"] = digits
+    report = case_package_import(raw=json.dumps(package), source_name="digits.json")
+    assert report.version.outcomes.count() == len(package["CFItems"])
+
+
 @pytest.mark.parametrize("raw_or_mutation, problems", [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED])
 def test_a_malformed_package_is_refused_with_its_problem_and_nothing_saved(
     raw_or_mutation, problems, frameworks_snapshot

@@ -100,13 +100,20 @@ def test_assignment_needs_an_enrolment_in_that_cohort(world):
     assert not TrainerAssignment.objects.filter(cohort=other).exists()
 
 
-def test_assigning_grants_the_trainer_role_and_refuses_duplicates(world):
+def test_assigning_grants_no_role_and_refuses_duplicates(world):
     newcomer = UserFactory()
+    with pytest.raises(ValidationError, match="does not hold the Trainer role"):
+        services.assignment_create(
+            actor=world.admin, trainer=newcomer, trainee=world.trainee_b, cohort=world.cohort,
+            role="consultant",
+        )
+    newcomer.refresh_from_db()
+    assert "Trainer" not in roles_of(newcomer)
+    newcomer.groups.add(*world.trainer_a.groups.all())  # the role, given on its own
+    newcomer = type(newcomer).objects.get(pk=newcomer.pk)
     services.assignment_create(
         actor=world.admin, trainer=newcomer, trainee=world.trainee_b, cohort=world.cohort, role="consultant"
     )
-    newcomer.refresh_from_db()
-    assert "Trainer" in roles_of(newcomer)
     with pytest.raises(ValidationError, match="already assigned"):
         services.assignment_create(
             actor=world.admin, trainer=newcomer, trainee=world.trainee_b, cohort=world.cohort, role="consultant"

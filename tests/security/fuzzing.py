@@ -23,6 +23,25 @@ NASTY = [
     "9999-12-31", "10000-01-01", "24:61", "../../etc/passwd", "/\\evil.invalid", "//evil.invalid",
     "http://evil.invalid", "%00", "null", "true", "[]", "{}", "{{ 7*7 }}", "${7*7}",
 ]
+# Digits that are not ASCII digits, full-width forms and combining marks (issue 17,
+# finding 9): "²".isdigit() is true and int("²") raises; int() reads "١" and "５" as 1
+# and 5; a combining accent after a digit is still "a digit" to some checks.
+UNICODE_DIGITS = [
+    "²", "³", "¹", "١", "٣٤", "۵", "५", "৭", "５", "１２３", "①", "Ⅻ", "\U0001d7d9", "1\u0301",
+    "\u0301", "e\u0301", "Ａ", "＜script＞", "１e３", "－１", "9\u20e3",
+]
+STRANGE_TEXT = st.one_of(
+    st.sampled_from(UNICODE_DIGITS),
+    # any kind of digit or number character, alone or in a run
+    st.text(st.characters(categories=("Nd", "No", "Nl")), min_size=1, max_size=6),
+    # full-width ASCII
+    st.text(st.characters(min_codepoint=0xFF01, max_codepoint=0xFF5E), min_size=1, max_size=8),
+    # a digit, letter or nothing followed by combining marks
+    st.builds(lambda base, marks: base + marks, st.sampled_from(["1", "7", "a", "C", ""]),
+              st.text(st.characters(categories=("Mn", "Me")), min_size=1, max_size=3)),
+)
+NASTY += UNICODE_DIGITS
+
 # Longer than any max_length. (A body beyond Django's 2.5 MB limit is one explicit
 # example per form: see ``too_big``.)
 HUGE = st.sampled_from([121, 2_001, 20_001, 100_001]).map(lambda n: "x" * n)
@@ -40,6 +59,7 @@ JSON_TEXT = json_values.map(json.dumps) | st.sampled_from([
 
 TEXT = st.one_of(
     st.sampled_from(NASTY),
+    STRANGE_TEXT,
     st.text(max_size=40),
     st.text(st.characters(max_codepoint=0x1F), max_size=8),  # control characters, NUL
     st.integers(-(2**80), 2**80).map(str),

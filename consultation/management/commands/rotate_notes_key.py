@@ -3,11 +3,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from consultation.models import ConsultationSession
+from jobs.services import sealed_payloads_rotate
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every consultation note under the first key in NOTES_ENCRYPTION_KEYS. "
+        "Re-encrypt every consultation note, and every waiting sealed job payload (e-mails), "
+        "under the first key in NOTES_ENCRYPTION_KEYS. "
         "To rotate: put a new key first (keep the old ones after it), run this, then drop the old keys."
     )
 
@@ -27,3 +29,7 @@ class Command(BaseCommand):
                 ConsultationSession.objects.filter(pk=pk).update(notes=session.notes)
             count += 1
         self.stdout.write(f"Re-encrypted the notes of {count} session{'s' if count != 1 else ''}.")
+        jobs = sealed_payloads_rotate()
+        self.stdout.write(
+            f"Re-encrypted the payloads of {jobs} waiting job{'s' if jobs != 1 else ''}."
+        )
