@@ -1,9 +1,12 @@
 """Kapstone settings: everything comes from the environment (django-environ).
 
-The embedded default (no environment at all) is a development site on SQLite, with
-eager Celery tasks, local-memory cache and e-mail printed to the console. Production
-sets DEBUG=False and must then provide SECRET_KEY and ALLOWED_HOSTS; DATABASE_URL and
-REDIS_URL switch on PostgreSQL and Redis.
+DEBUG is off unless the environment turns it on: a deployment that forgets the
+variable refuses to start without its secrets rather than running in debug mode. With
+DEBUG=True (the demo, the tests) the site needs nothing: SQLite, eager Celery tasks, a
+local-memory cache and e-mail printed to the console. With DEBUG off it must be given
+SECRET_KEY (never the development one), ALLOWED_HOSTS, NOTES_ENCRYPTION_KEYS and a
+shared cache (REDIS_URL, or ALLOW_LOCAL_CACHE=true for a deliberate single process);
+DATABASE_URL switches on PostgreSQL.
 """
 
 from pathlib import Path
@@ -18,11 +21,13 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(str(BASE_DIR / ".env"))
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
+
+# Committed to the repository, so it signs development sessions only.
+DEVELOPMENT_SECRET_KEY = "kapstone-development-only-not-secret-" + "x" * 24
 
 if DEBUG:
-    # A fixed key only ever signs development sessions; production has no default.
-    SECRET_KEY = env("SECRET_KEY", default="kapstone-development-only-not-secret-" + "x" * 24)
+    SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 else:
     try:
@@ -34,6 +39,10 @@ else:
         ) from exc
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must list at least one host when DEBUG is off.")
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is the committed development key; set a secret one when DEBUG is off."
+        )
 
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -131,6 +140,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery ---------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# Login throttling, one-time codes used once, MFA code limits and /verify/ limits all
+# count in the cache. A local-memory cache is one per process: with two gunicorn
+# workers every count is halved and a TOTP code can be used once per worker. Only a
+# deliberate single-process site may run without Redis when DEBUG is off.
+ALLOW_LOCAL_CACHE = env.bool("ALLOW_LOCAL_CACHE", default=False)
+if not (DEBUG or REDIS_URL or ALLOW_LOCAL_CACHE):
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set when DEBUG is off: rate limits and one-time codes need a cache "
+        "shared by every app process. A site that runs exactly one process may set "
+        "ALLOW_LOCAL_CACHE=true instead."
+    )
 if REDIS_URL:
     CACHES = {
         "default": {
