@@ -2,6 +2,7 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.account.utils import filter_users_by_email
 from allauth.core import context as allauth_context
 from django.conf import settings
@@ -48,6 +49,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if len({user.pk for user in users}) == 1:
             return f"account:{users[0].pk}"
         return f"login:{login}"
+
+    def send_password_reset_mail(self, user, email: str, context: dict) -> None:
+        """No reset link to an address still waiting for its owner's verification (an
+        e-mail change a program admin asked for): the link would sign in as the person
+        before the address was ever proven. Their verified address still gets one."""
+        waiting = EmailAddress.objects.filter(user=user, email__iexact=email, verified=False)
+        if waiting.exists() and EmailAddress.objects.filter(user=user, verified=True).exists():
+            return
+        super().send_password_reset_mail(user, email, context)
 
     def send_account_already_exists_mail(self, email: str) -> None:
         # Signing up with a new address hashes the chosen password; one already taken

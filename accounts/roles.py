@@ -52,7 +52,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "competencies.add_frameworkversion", "competencies.change_frameworkversion",
         "competencies.view_frameworkversion",
         "competencies.add_outcome", "competencies.change_outcome", "competencies.view_outcome",
-        "accounts.add_user", "accounts.change_user", "accounts.view_user",
+        # No accounts.*_user: people are managed on Kapstone's own pages
+        # (accounts.services), never through Wagtail's user screens.
         "audit.view_auditevent",
     ),
     Role.CURRICULUM_EDITOR: (

@@ -1,4 +1,4 @@
-from allauth.account.signals import user_logged_in
+from allauth.account.signals import email_confirmed, user_logged_in
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
@@ -9,6 +9,7 @@ from audit.services import audit_record
 
 from .models import User
 from .roles import forget_roles
+from .services import email_change_complete
 
 
 @receiver(m2m_changed, sender=User.groups.through)
@@ -66,3 +67,10 @@ def audit_login_failure_burst(sender, credentials, request=None, **kwargs):
 @receiver(user_logged_in)
 def reset_login_failures(sender, request, user, **kwargs):
     cache.delete(_failure_key(user.email))
+
+
+@receiver(email_confirmed)
+def complete_admin_email_change(sender, request, email_address, **kwargs):
+    """An address a program admin asked for becomes the person's only when its owner
+    confirms it through allauth's verification link (accounts.services)."""
+    email_change_complete(email_address=email_address, request=request)
