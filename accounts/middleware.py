@@ -36,3 +36,20 @@ class RequireMFAMiddleware:
         if not request.path.startswith(_ALLOWED_PREFIXES) and needs_mfa(request.user):
             return redirect(f"{reverse('mfa_index')}?required=1")
         return self.get_response(request)
+
+
+class RetryAfterMiddleware:
+    """A sign-in refused because the client must wait (accounts.throttle) is answered
+    429 with ``Retry-After``: the form says so to people, the header to programs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        wait = getattr(request, "kapstone_retry_after", 0)
+        if wait and response.status_code == 200:
+            response.status_code = 429
+            response.reason_phrase = "Too Many Requests"
+            response["Retry-After"] = str(wait)
+        return response

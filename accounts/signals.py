@@ -1,4 +1,4 @@
-from allauth.account.signals import email_confirmed, user_logged_in
+from allauth.account.signals import email_confirmed, password_reset, user_logged_in
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
@@ -7,6 +7,7 @@ from django.dispatch import receiver
 
 from audit.services import audit_record
 
+from . import throttle
 from .models import User
 from .roles import forget_roles
 from .services import email_change_complete
@@ -67,6 +68,12 @@ def audit_login_failure_burst(sender, credentials, request=None, **kwargs):
 @receiver(user_logged_in)
 def reset_login_failures(sender, request, user, **kwargs):
     cache.delete(_failure_key(user.email))
+    throttle.login_succeeded(request, user)
+
+
+@receiver(password_reset)
+def lift_login_delays(sender, request, user, **kwargs):
+    throttle.password_reset(user)
 
 
 @receiver(email_confirmed)

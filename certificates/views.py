@@ -1,8 +1,9 @@
 import json
 
-from allauth.core.internal import ratelimit
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models.fields.json import KT
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from config.access import (
     access,
     get_visible_or_404,
 )
+from config import ratelimit
 from config.forms import add_service_errors
 from courses.models import Cohort
 from jobs.services import enqueue
@@ -189,11 +191,12 @@ def reissue(request, certificate_id: int):
 # --- the public ----------------------------------------------------------------------
 
 def _rate_limited(request) -> HttpResponse | None:
-    # allauth's limiter (shared cache, its client-IP rules), GETs included.
-    if ratelimit.consume(request, app="allauth.account", action="certificate_verify", limit_get=True):
+    # Per client address in the shared cache, GETs included (config/ratelimit.py).
+    wait = ratelimit.hit(request, scope="certificate-verify", rate=settings.VERIFY_RATE_LIMIT)
+    if not wait:
         return None
     response = render(request, "certificates/verify_limited.html", status=429)
-    response["Retry-After"] = "60"
+    response["Retry-After"] = str(wait)
     return response
 
 
@@ -210,6 +213,8 @@ def verify_code(request, code: str):
             "enrolment__trainee", "enrolment__cohort__program", "framework_version__framework"
         )
         .defer("credential", "snapshot")
+        # The name the certificate was issued with, not the person's name today.
+        .annotate(issued_name=KT("snapshot__trainee_name"))
         .filter(verification_code=code.strip().lower()[:32])
         .first()
     )

@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireMFAMiddleware",
+    "accounts.middleware.RetryAfterMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -259,15 +260,30 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # allauth's rate limits are on by default and live in the default cache, which is
 # Redis (shared by every app process) whenever REDIS_URL is set.
 ACCOUNT_RATE_LIMITS = {
-    # Per account (the adapter keys it on the account, whatever host or address case
-    # the client sends): five failures, then even the right password is refused until
-    # the oldest failure is 15 minutes old. A second factor counts the same way.
-    "login_failed": "5/10m/ip,5/15m/key",
+    # Wrong authenticator or recovery codes, per account (allauth's MFA step, reached
+    # only with the right password). Passwords are not counted here: allauth's count
+    # per account would let anyone lock a named person out; accounts.throttle slows
+    # failures per account + address and per address instead (KAPSTONE_LOGIN_THROTTLE).
+    "login_failed": "5/15m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
-    # Public certificate verification (codes are unguessable; this bounds scraping).
-    "certificate_verify": env("VERIFY_RATE_LIMIT", default="30/m/ip"),
 }
+# Failed passwords (accounts/throttle.py): after `free` failures the client waits
+# `base` seconds before its next attempt, doubling with each failure up to `cap`; a
+# count is forgotten `window` seconds after its last failure. Never a hard lock.
+KAPSTONE_LOGIN_THROTTLE = {
+    "account_ip": {
+        "free": env.int("LOGIN_FREE_FAILURES_PER_ACCOUNT", default=5),
+        "base": 30.0, "cap": 15 * 60.0, "window": 24 * 60 * 60.0,
+    },
+    "ip": {
+        "free": env.int("LOGIN_FREE_FAILURES_PER_ADDRESS", default=30),
+        "base": 10.0, "cap": 15 * 60.0, "window": 60 * 60.0,
+    },
+}
+# Public certificate verification per client address (codes are unguessable; this
+# bounds scraping): "N/period/ip", period s, m, h or d (config/ratelimit.py).
+VERIFY_RATE_LIMIT = env("VERIFY_RATE_LIMIT", default="30/m/ip")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Kapstone"
 MFA_PASSKEY_LOGIN_ENABLED = False
