@@ -27,7 +27,7 @@ def needs_mfa(user) -> bool:
 
 
 class RequireMFAMiddleware:
-    """Trainers and program admins enrol a second factor before anything else."""
+    """Trainers, program admins and curriculum editors enrol a second factor before anything else."""
 
     def __init__(self, get_response):
         self.get_response = get_response

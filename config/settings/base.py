@@ -289,8 +289,10 @@ MFA_TOTP_ISSUER = "Kapstone"
 MFA_PASSKEY_LOGIN_ENABLED = False
 # WebAuthn needs a secure origin; http://127.0.0.1 is only allowed while developing.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
-# Roles whose members must enrol a second factor before anything else.
-KAPSTONE_MFA_REQUIRED_GROUPS = ["Trainer", "Program admin"]
+# Roles whose members must enrol a second factor before anything else: everyone who
+# signs off, manages people or publishes curriculum (editors upload files and work in
+# an admin that allows inline scripts).
+KAPSTONE_MFA_REQUIRED_GROUPS = ["Trainer", "Program admin", "Curriculum editor"]
 # Failed logins for one e-mail within the window that count as a burst worth auditing.
 KAPSTONE_LOGIN_FAILURE_BURST = env.int("KAPSTONE_LOGIN_FAILURE_BURST", default=5)
 KAPSTONE_LOGIN_FAILURE_WINDOW = 15 * 60
