@@ -20,9 +20,10 @@ install: $(STAMP)
 migrate: install
 	$(PY) manage.py migrate --no-input -v 0
 
-## make demo: set up everything and serve the demo at http://127.0.0.1:8000 (the site is
-## off DEBUG unless told: the demo, and the migrate it runs first, turn it on)
-demo: export DEBUG ?= True
+## make demo: set up everything and serve the demo at http://127.0.0.1:8000. The site is
+## off DEBUG unless told; these development targets turn it on unless the environment
+## already says (a production shell that exports DEBUG=False keeps it).
+demo migrate backup restore: export DEBUG ?= True
 demo: migrate
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
