@@ -117,6 +117,15 @@ def name_request_decide(request, request_id: int):
             add_service_errors(form, error)
         else:
             messages.success(request, f"The name change for {name_request.user.email} is decided.")
+            person = selectors.person_detail(user_id=name_request.user_id)
+            if name_request.status == NameChangeRequest.Status.APPROVED and person.live_certificates:
+                messages.warning(
+                    request,
+                    f"{person.email} holds {person.live_certificates} certificate"
+                    f"{'s' if person.live_certificates != 1 else ''} issued under the name "
+                    f"“{name_request.current_name}”. A certificate keeps the name it was issued "
+                    f"with: re-issue it if it should read “{name_request.requested_name}”.",
+                )
             return redirect("accounts:person_edit", user_id=name_request.user_id)
     return render(request, "accounts/name_request_decide.html",
                   {"name_request": name_request, "form": form})

@@ -210,8 +210,14 @@ def test_superusers_are_not_managed_from_the_web(client, world):
 # --- Legal name -------------------------------------------------------------------------
 
 
-def test_a_trainee_asks_for_a_name_change_and_an_admin_approves_it(client, world, complete):
+def test_a_trainee_asks_for_a_name_change_and_an_admin_approves_it(
+    client, world, complete, django_capture_on_commit_callbacks
+):
+    from certificates.services import certificate_issue
+
     trainee = world.trainee_a
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate_issue(actor=world.admin, enrolment=world.enrolment_a)
     client.force_login(trainee)
     client.post(reverse("accounts:my_name"), {"requested_name": "Alex New-Name", "reason": "Married"})
     name_request = NameChangeRequest.objects.get()
@@ -228,6 +234,8 @@ def test_a_trainee_asks_for_a_name_change_and_an_admin_approves_it(client, world
     [event] = _events(mark)
     assert event.verb == "name_change.approved"
     assert event.details["changed"]["full_name"][1] == "Alex New-Name"
+    page = client.get(response["Location"]).content.decode()
+    assert "1 certificate issued under the name" in page and "re-issue" in page
 
 
 def test_a_legal_name_change_tells_the_admin_about_certificates_and_they_keep_their_name(
