@@ -109,7 +109,7 @@ def name_request_decide(request, request_id: int):
     form = NameDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.name_change_decide(
+            name_request = services.name_change_decide(
                 actor=request.user, name_request=name_request,
                 approve=form.cleaned_data["decision"] == "approve", note=form.cleaned_data["note"],
             )
