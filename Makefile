@@ -20,13 +20,21 @@ install: $(STAMP)
 migrate: install
 	$(PY) manage.py migrate --no-input -v 0
 
-## make demo: set up everything and serve the demo at http://127.0.0.1:8000. The site is
-## off DEBUG unless told; these development targets turn it on unless the environment
-## already says (a production shell that exports DEBUG=False keeps it).
+## make demo [PORT=8000]: set up everything and serve the demo at http://127.0.0.1:$(PORT).
+## Every absolute link the site makes (e-mails, the certificate PDF and its QR code, the
+## credential's did:web issuer, the DID document, status lists) uses SITE_URL, which
+## follows PORT unless SITE_URL is set. E-mails sent while loading go to DEMO_MAIL, so the
+## logins are the last lines printed before the server starts.
+## The site is off DEBUG unless told; these development targets turn it on unless the
+## environment already says (a production shell that exports DEBUG=False keeps it).
 demo migrate backup restore: export DEBUG ?= True
+PORT ?= 8000
+SITE_URL ?= http://127.0.0.1:$(PORT)
+DEMO_MAIL ?= var/demo-mail
 demo: migrate
-	$(PY) manage.py load_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	SITE_URL=$(SITE_URL) EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
+	EMAIL_FILE_PATH=$(DEMO_MAIL) $(PY) manage.py load_demo
+	SITE_URL=$(SITE_URL) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: the whole fast suite (SQLite, eager tasks)
 test: install
@@ -42,8 +50,13 @@ test-integration: install
 
 ## Playwright driving Debian's Chromium against a live server (its own SQLite database,
 ## eager tasks: the suite itself needs no PostgreSQL or Redis)
+CHROMIUM ?= /usr/bin/chromium
 test-e2e: install
-	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_URL \
+	@test -x $(CHROMIUM) || { echo "make test-e2e drives Chromium at $(CHROMIUM), which is missing."; \
+	  echo "Install it: Debian/Ubuntu: sudo apt-get install chromium (Ubuntu: chromium-browser);"; \
+	  echo "Fedora: sudo dnf install chromium; macOS: brew install --cask chromium, then"; \
+	  echo "make test-e2e CHROMIUM=/Applications/Chromium.app/Contents/MacOS/Chromium"; exit 1; }
+	CHROMIUM=$(CHROMIUM) env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL -u EMAIL_URL \
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 test-all: test test-integration test-e2e

@@ -12,10 +12,14 @@ import secrets
 from django.conf import settings
 from django.urls import reverse
 
-from .credentials import keys, status_list
+from .credentials import keys, proof, status_list
 
 OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+# Defines 1EdTechJsonSchemaValidator2019, the credentialSchema type; without it that type
+# is not an IRI and processors disagree on what the credential says (issue 16).
+OB3_EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+CONTEXTS = [VC2_CONTEXT, OB3_CONTEXT, OB3_EXTENSIONS_CONTEXT]
 OB3_SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 
 NO_LICENSE_STATEMENT = (
@@ -96,7 +100,7 @@ def unsigned_credential(certificate) -> dict:
     salt = secrets.token_hex(16)
     list_url = site_url(reverse("certificates:status_list", args=[certificate.status_list_id]))
     return {
-        "@context": [VC2_CONTEXT, OB3_CONTEXT],
+        "@context": list(CONTEXTS),
         "id": f"urn:uuid:{certificate.uuid}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": f"{program.name} — {certificate.serial}",
@@ -125,8 +129,25 @@ def unsigned_credential(certificate) -> dict:
     }
 
 
-def signed_credential(certificate) -> dict:
-    from .credentials import proof
+def _signed(unsigned: dict, created) -> dict:
+    # OB 3.0's AchievementCredential schema requires ``proof`` to be an array (a proof
+    # set), so the single proof is listed.
+    signed = proof.sign(unsigned, keys.load_signing_key(), created=created)
+    return {**signed, "proof": [signed["proof"]]}
 
-    return proof.sign(unsigned_credential(certificate), keys.load_signing_key(),
-                      created=certificate.issued_at)
+
+def signed_credential(certificate, *, created=None) -> dict:
+    """The certificate's credential signed by the site key, its proof made at ``created``
+    (default: the moment of issue)."""
+    return _signed(unsigned_credential(certificate), created or certificate.issued_at)
+
+
+def resigned_credential(stored: dict, *, created) -> dict:
+    """A stored credential in today's shape (today's contexts first, proof as an array),
+    signed again at ``created``: what it says, its holder's identity hash included, is
+    unchanged."""
+    unsigned = {k: v for k, v in stored.items() if k != "proof"}
+    context = unsigned.get("@context")
+    context = context if isinstance(context, list) else [context]
+    unsigned["@context"] = [*CONTEXTS, *(c for c in context if c not in CONTEXTS and c is not None)]
+    return _signed(unsigned, created)

@@ -21,7 +21,9 @@ from courses.models import Enrolment
 from jobs.services import enqueue
 
 from . import badge
-from .credentials import keys, proof, status_list
+from .credentials import conformance, keys, proof, status_list, verifier
+from .credentials.jsonld import SafeModeError
+from .credentials.limits import TooComplex
 from .eligibility import eligibility
 from .models import Certificate, SerialCounter, StatusList
 
@@ -38,6 +40,30 @@ class NotEligible(ValidationError):
         self.report = report
         missing = "; ".join(f"{r.label}: {r.why}" for r in report.missing)
         super().__init__(f"{report.enrolment.trainee} is not eligible yet — {missing}")
+
+
+class CredentialNotConformant(ValidationError):
+    """A credential was not stored because it fails Kapstone's checks (JSON-LD safe mode,
+    a second processor's reading, 1EdTech's OB 3.0 schema); carries the problems."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("The credential was not stored, because it would not verify "
+                         "everywhere: " + " ".join(problems[:5]))
+
+
+def _conformant(build) -> dict:
+    """The credential ``build()`` makes, if it passes every check; else
+    ``CredentialNotConformant`` (raised inside the caller's transaction, so nothing of
+    the issue or re-signing is saved)."""
+    try:
+        credential = build()
+    except (SafeModeError, TooComplex) as exc:
+        raise CredentialNotConformant([str(exc)]) from exc
+    problems = conformance.credential_problems(credential)
+    if problems:
+        raise CredentialNotConformant(problems)
+    return credential
 
 
 def _require_program_admin(actor, enrolment: Enrolment) -> None:
@@ -91,8 +117,9 @@ def certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, bool
     """Issue the enrolment's certificate, or return the live one it already has.
 
     Returns ``(certificate, created)``. Raises :class:`NotEligible` (nothing saved) when
-    any requirement is unmet at this moment, and ``PermissionDenied`` for anyone but a
-    program admin other than the trainee.
+    any requirement is unmet at this moment, :class:`CredentialNotConformant` (nothing
+    saved) when the signed credential fails a check, and ``PermissionDenied`` for anyone
+    but a program admin other than the trainee.
     """
     _require_program_admin(actor, enrolment)
     # The row lock serialises every issuer of this enrolment; the partial unique
@@ -120,7 +147,7 @@ def certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, bool
         credential={},
     )
     _allocate_status_index(certificate)
-    certificate.credential = badge.signed_credential(certificate)
+    certificate.credential = _conformant(lambda: badge.signed_credential(certificate))
     certificate.save(update_fields=["credential"])
     audit_record(verb="certificate.issued", target=certificate, actor=actor, details={
         "serial": certificate.serial, "enrolment": enrolment.pk,
@@ -195,7 +222,7 @@ def status_list_sign(status_list_id: int) -> StatusList:
         purpose=status_list_obj.purpose,
         length=status_list_obj.length,
     )
-    status_list_obj.signed = proof.sign(unsigned, key, created=now)
+    status_list_obj.signed = _conformant(lambda: proof.sign(unsigned, key, created=now))
     status_list_obj.signed_at = now
     status_list_obj.save(update_fields=["signed", "signed_at"])
     return status_list_obj
@@ -208,6 +235,79 @@ def status_list_current(status_list_id: int) -> dict:
         with transaction.atomic():
             status_list_obj = status_list_sign(status_list_id)
     return status_list_obj.signed
+
+
+def _own_key(method: str):
+    key = keys.load_signing_key()
+    if method != key.verification_method:
+        raise verifier.UnknownKey(f"{method} is not this site's key.")
+    return key.public_key
+
+
+def credential_problems_stored(credential) -> list[str]:
+    """What today's checks find wrong with a stored credential, its signature by this
+    site's key included (empty: nothing to mend)."""
+    return conformance.credential_problems(credential, resolve_key=_own_key)
+
+
+@transaction.atomic
+def certificate_credential_mend(*, certificate_id: int) -> list[str]:
+    """Re-sign a stored credential that fails today's checks; tell its holder, if the
+    certificate is live, that the file was replaced. Returns the problems that were
+    mended (empty: the credential was sound and nothing changed), so running it again
+    does nothing.
+
+    What was issued is re-signed in today's shape; only if that still fails is the
+    credential issued anew from the records, keeping its id, serial, status-list index
+    and issue date. Raises ``CredentialNotConformant`` (nothing saved) if neither passes.
+    """
+    certificate = (
+        Certificate.objects.select_for_update(of=("self",)).with_people().get(pk=certificate_id)
+    )
+    problems = credential_problems_stored(certificate.credential)
+    if not problems:
+        return []
+    now = timezone.now()
+    mended = None
+    if isinstance(certificate.credential, dict):
+        try:
+            mended = _conformant(
+                lambda: badge.resigned_credential(certificate.credential, created=now))
+        except CredentialNotConformant:
+            pass  # what was stored cannot be mended as it is: issue it anew below
+    certificate.credential = mended or _conformant(
+        lambda: badge.signed_credential(certificate, created=now))
+    certificate.save(update_fields=["credential"])
+    audit_record(verb="certificate.credential_mended", target=certificate,
+                 details={"serial": certificate.serial, "problems": problems[:5]})
+    if certificate.is_live:
+        program = certificate.enrolment.cohort.program
+        _notify(
+            certificate.enrolment.trainee.email,
+            f"[Kapstone] Your Open Badges credential for {certificate.serial} was replaced",
+            f"We have replaced the Open Badges credential file of your certificate "
+            f"{certificate.serial} ({program.name}) with a newly signed copy. The certificate "
+            f"is unchanged: the same serial number, issue date and verification page.\n\n"
+            f"The old file may be rejected by verifiers other than ours. If you saved it in a "
+            f"wallet or shared it, please replace it with the new one from "
+            f"{settings.SITE_URL}{reverse('certificates:mine')}\n\n"
+            f"Anyone can check your certificate at: {certificate.get_verify_url()}\n",
+        )
+    return problems
+
+
+@transaction.atomic
+def status_list_mend(*, status_list_id: int) -> list[str]:
+    """Re-sign a status list whose signed copy fails today's checks (returns the
+    problems mended; empty: nothing changed). A list never signed is left for
+    ``status_list_current`` to sign when it is first asked for."""
+    status_list_obj = StatusList.objects.select_for_update().get(pk=status_list_id)
+    if status_list_obj.signed is None:
+        return []
+    problems = credential_problems_stored(status_list_obj.signed)
+    if problems:
+        status_list_sign(status_list_id)
+    return problems
 
 
 def certificate_pdf_render(certificate_id: int, *, force: bool = False) -> Certificate:

@@ -2,11 +2,14 @@
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import override_settings
 
 from accounts.models import User
 from audit.models import AuditEvent
 from cms.models import CoursePage, LessonPage, ProgramPage
 from competencies.models import Outcome
+from consultation.models import ConsultationSession
 from courses.models import Enrolment, LessonProgress, TrainerAssignment
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +33,46 @@ def test_demo_loads_once_and_a_second_run_changes_nothing(capsys):
     assert "kapstone-demo-pass" in out and "demo_totp" in out
     call_command("load_demo")
     assert _counts() == first
+    assert capsys.readouterr().out == out  # the same logins, word for word
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # e-mails go on a real commit
+@override_settings(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+                   SITE_URL="http://127.0.0.1:8123")
+def test_demo_prints_the_logins_last_at_the_sites_address(capsys):
+    """The e-mails the load sends (on commit) come before the logins, not after them, and
+    the address printed is the one the site is served at."""
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "Content-Type: text/plain" in out  # the console backend did print e-mails
+    logins = out.index("Kapstone demo is ready")
+    assert "Content-Type" not in out[logins:]
+    assert "Sign in at http://127.0.0.1:8123/accounts/login/" in out[logins:]
+    assert ":8000" not in out[logins:]
+    assert out.rstrip().endswith("/verify/<code>/.")
+
+
+def test_demo_consultations_have_notes_shared_and_private():
+    call_command("load_demo")
+    by_trainee = {}
+    for session in ConsultationSession.objects.select_related("enrolment__trainee", "trainer").filter(
+        enrolment__trainee__email__in=["trainee.ellis@kapstone.test", "trainee.raman@kapstone.test"]
+    ):
+        by_trainee.setdefault(session.enrolment.trainee.email, []).append(session)
+    assert sorted(by_trainee) == ["trainee.ellis@kapstone.test", "trainee.raman@kapstone.test"]
+    for sessions in by_trainee.values():
+        kinds = {(s.category, s.status) for s in sessions}
+        assert kinds == {("E1", "confirmed"), ("E2", "pending")}
+        for session in sessions:
+            assert session.notes  # written through the service, decrypted on read
+            trainee, trainer = session.enrolment.trainee, session.trainer
+            assert session.notes_readable_by(trainee)
+            assert session.notes_readable_by(trainer) is (session.category == "E1")
+    # The notes are encrypted in the database, not stored as typed.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT notes FROM consultation_consultationsession WHERE notes <> ''")
+        stored = [row[0] for row in cursor.fetchall()]
+    assert stored and not any("experiential" in value or "preparation" in value for value in stored)
 
 
 def test_demo_curriculum_is_complete_and_coherent():

@@ -15,10 +15,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from . import multibase
-from .jsonld import canonicalize
+from .jsonld import SafeModeError, canonicalize
+from .limits import TooComplex
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
+# A proof set (``proof`` as an array) is checked proof by proof, each one canonicalizing
+# the whole document again, so the number of proofs is bounded too.
+MAX_PROOFS = 4
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,17 @@ class ProofResult:
     ok: bool
     message: str
     verification_method: str = ""
+    too_complex: bool = False
+
+
+def proofs_of(document) -> list | None:
+    """The document's proofs as a list (``proof`` may be one object or an array of them),
+    or None when there is no proof or it is not made of objects."""
+    proof = document.get("proof") if isinstance(document, dict) else None
+    proofs = proof if isinstance(proof, list) else [proof]
+    if not proofs or not all(isinstance(p, dict) for p in proofs):
+        return None
+    return proofs
 
 
 def _xsd_datetime(value: datetime.datetime) -> str:
@@ -56,12 +71,24 @@ def sign(document: dict, key, *, created: datetime.datetime | None = None,
 
 
 def verify_proof(document: dict, resolve_key: Callable[[str], Ed25519PublicKey]) -> ProofResult:
-    """Check the document's single eddsa-rdfc-2022 proof. Never raises on bad input."""
-    proof = document.get("proof") if isinstance(document, dict) else None
-    if isinstance(proof, list) and len(proof) == 1:
-        proof = proof[0]
-    if not isinstance(proof, dict):
+    """Check the document's eddsa-rdfc-2022 proof, or each proof of a proof set (all must
+    hold). Never raises on bad input."""
+    proofs = proofs_of(document)
+    if proofs is None:
         return ProofResult(False, "There is no proof: the credential is not signed.")
+    if len(proofs) > MAX_PROOFS:
+        return ProofResult(False, f"Too complex to verify: it has {len(proofs)} proofs "
+                                  f"(limit {MAX_PROOFS}).", too_complex=True)
+    results = [_verify_one(document, proof, resolve_key) for proof in proofs]
+    failed = next((result for result in results if not result.ok), None)
+    if failed is not None or len(results) == 1:
+        return failed or results[0]
+    methods = ", ".join(result.verification_method for result in results)
+    return ProofResult(True, f"Each of its {len(results)} proofs holds ({methods}, {CRYPTOSUITE}).",
+                       results[0].verification_method)
+
+
+def _verify_one(document: dict, proof: dict, resolve_key) -> ProofResult:
     if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
         return ProofResult(False, f"The proof is {proof.get('type')!r}/{proof.get('cryptosuite')!r}; "
                                   f"only {PROOF_TYPE} with {CRYPTOSUITE} is supported.")
@@ -89,6 +116,10 @@ def verify_proof(document: dict, resolve_key: Callable[[str], Ed25519PublicKey])
         return ProofResult(False, f"The signing key could not be resolved: {exc}", method)
     try:
         data = hash_data(unsecured, options)
+    except TooComplex as exc:
+        return ProofResult(False, f"Too complex to verify: {exc}", method, too_complex=True)
+    except SafeModeError as exc:
+        return ProofResult(False, f"It cannot be canonicalized safely. {exc}", method)
     except Exception as exc:  # noqa: BLE001 - any JSON-LD failure means "cannot verify"
         return ProofResult(False, f"The credential could not be canonicalized: {exc}".split("\n")[0], method)
     try:

@@ -5,6 +5,10 @@ report whose checks say what passed and what did not. Keys are resolved by the c
 (``resolve_verification_method``), except ``did:key``, which carries its own key; status
 lists are fetched by the caller (``fetch_status_list``), so nothing here touches the
 network.
+
+Every call is bounded by the counted budgets in :mod:`.limits` (``LIMITS``): past one,
+the report's ``outcome`` is ``TOO_COMPLEX`` ("too complex to verify") and its failed
+check is named ``"complexity"``.
 """
 
 import datetime
@@ -14,12 +18,19 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from . import multibase, status_list
-from .jsonld import UndefinedTerms, check_terms, undefined_terms
-from .proof import verify_proof
+from . import jsonld, multibase, status_list
+from .jsonld import SafeModeError, issuer_dependent_terms
+from .limits import LIMITS, TooComplex, check_shape
+from .proof import proofs_of, verify_proof
 
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-MAX_INPUT_CHARS = 512 * 1024
+MAX_INPUT_CHARS = LIMITS.max_chars
+
+# What a report amounts to (``VerificationReport.outcome``), for pages and APIs to show.
+VERIFIED = "verified"
+REVOKED = "revoked"
+TOO_COMPLEX = "too complex to verify"
+NOT_VERIFIED = "not verified"
 
 
 class UnknownKey(LookupError):
@@ -37,11 +48,29 @@ class Check:
 class VerificationReport:
     checks: list[Check] = field(default_factory=list)
     revoked: bool = False
+    too_complex: bool = False
     credential: dict | None = None
 
     @property
     def valid(self) -> bool:
         return bool(self.checks) and all(check.ok for check in self.checks)
+
+    @property
+    def outcome(self) -> str:
+        """``VERIFIED``, ``REVOKED``, ``TOO_COMPLEX`` or ``NOT_VERIFIED``."""
+        if self.too_complex:
+            return TOO_COMPLEX
+        if self.valid:
+            return VERIFIED
+        return REVOKED if self.revoked else NOT_VERIFIED
+
+    def add_too_complex(self, exc_or_message) -> bool:
+        self.too_complex = True
+        message = str(exc_or_message)
+        prefix = "Too complex to verify: "
+        if not message.startswith(prefix):
+            message = prefix + message
+        return self.add("complexity", False, message)
 
     def add(self, name: str, ok: bool, message: str) -> bool:
         self.checks.append(Check(name, ok, message))
@@ -108,9 +137,10 @@ def _well_formed(report: VerificationReport, document: dict) -> bool:
         return report.add("well formed", False, "The credential does not name its issuer.")
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     try:
-        check_terms(unsecured)
-        undefined = undefined_terms(unsecured)
-    except UndefinedTerms as exc:
+        undefined = issuer_dependent_terms(jsonld.safe_expand(unsecured))
+    except TooComplex as exc:
+        return report.add_too_complex(exc)
+    except SafeModeError as exc:
         return report.add("well formed", False, str(exc))
     except Exception as exc:  # noqa: BLE001 - unknown contexts, invalid JSON-LD
         return report.add("well formed", False, f"The credential is not valid JSON-LD: {str(exc).splitlines()[0]}")
@@ -120,18 +150,18 @@ def _well_formed(report: VerificationReport, document: dict) -> bool:
     return report.add("well formed", True, f"It is {kind} (VC Data Model 2.0).{note}")
 
 
-def _proof_method(document: dict) -> str:
-    proof = document.get("proof")
-    if isinstance(proof, list) and len(proof) == 1:
-        proof = proof[0]
-    return proof.get("verificationMethod", "") if isinstance(proof, dict) else ""
+def _proof_methods(document: dict) -> list[str]:
+    proofs = proofs_of(document) or [{}]
+    return [p.get("verificationMethod") if isinstance(p.get("verificationMethod"), str) else ""
+            for p in proofs]
 
 
 def _issuer_key(report: VerificationReport, document: dict, what: str = "issuer key") -> bool:
     issuer = _issuer_id(document)
-    method = _proof_method(document)
-    if method.split("#", 1)[0] != issuer:
-        return report.add(what, False, f"The key {method or '(none)'} does not belong to the issuer {issuer}.")
+    for method in _proof_methods(document):
+        if method.split("#", 1)[0] != issuer:
+            return report.add(what, False, f"The key {method or '(none)'} does not belong "
+                                           f"to the issuer {issuer}.")
     return report.add(what, True, f"The signing key belongs to the issuer {issuer}.")
 
 
@@ -167,7 +197,17 @@ def _status(report, document, resolve, fetch_status_list, now) -> bool:
         if not isinstance(listed, dict):
             return report.add("status", False, f"The status list {url} could not be obtained.")
         sub = VerificationReport()
+        try:
+            check_shape(listed)
+        except TooComplex as exc:
+            report.too_complex = True
+            return report.add("status", False, f"The status list is too complex to verify: {exc}")
         proof = verify_proof(listed, resolve)
+        if proof.too_complex:
+            report.too_complex = True
+            detail = proof.message.removeprefix("Too complex to verify: ")
+            return report.add("status", False,
+                              f"The status list is too complex to verify: {detail}")
         if not proof.ok or not _issuer_key(sub, listed) or _issuer_id(listed) != _issuer_id(document):
             return report.add("status", False, "The status list is not signed by the credential's issuer.")
         subject = listed.get("credentialSubject") or {}
@@ -191,10 +231,23 @@ def verify_credential(
     fetch_status_list: Callable[[str], dict | None],
     now: datetime.datetime | None = None,
 ) -> VerificationReport:
+    """Check ``credential`` (a dict, or JSON text or bytes) and explain every check.
+
+    Counted budgets (:data:`.limits.LIMITS`) apply before and during JSON-LD work; a
+    credential past one is answered ``TOO_COMPLEX`` (see ``VerificationReport.outcome``).
+    """
     report = VerificationReport()
+    if isinstance(credential, (str, bytes, bytearray)) and len(credential) > MAX_INPUT_CHARS:
+        report.add_too_complex(f"It is longer than {MAX_INPUT_CHARS:,} characters.")
+        return report
     document = _load(credential)
     if document is None:
         report.add("well formed", False, "This is not a JSON object, so it cannot be a credential.")
+        return report
+    try:
+        check_shape(document)
+    except TooComplex as exc:
+        report.add_too_complex(exc)
         return report
     report.credential = document
     now = now or datetime.datetime.now(datetime.UTC)
@@ -203,6 +256,9 @@ def verify_credential(
         return report
     try:
         proof = verify_proof(document, resolve)
+        if proof.too_complex:
+            report.add_too_complex(proof.message)
+            return report
         report.add("signature", proof.ok, proof.message)
         _issuer_key(report, document)
         _dates(report, document, now)

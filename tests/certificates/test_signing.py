@@ -1,7 +1,8 @@
 """Signatures, status lists and the verifier, against published test data.
 
 The W3C eddsa-rdfc-2022 vectors, 1EdTech's signed fixtures and the W3C/1EdTech status
-lists come from ../shared/interop, not from this code.
+lists are copies of published files in tests/data/interop (SOURCES.md there gives each
+file's origin, commit and licence), not output of this code.
 """
 
 import base64
@@ -19,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from certificates.credentials import jsonld, keys, multibase, proof, status_list, verifier
 
-INTEROP = Path(__file__).resolve().parents[3] / "shared" / "interop"
+INTEROP = Path(__file__).resolve().parents[1] / "data" / "interop"
 VECTORS = INTEROP / "vc-di-eddsa-vectors"
 EDDSA = VECTORS / "eddsa-rdfc-2022"
 NOW = datetime.datetime(2026, 11, 25, tzinfo=datetime.UTC)
@@ -299,3 +300,20 @@ def test_keygen_command_writes_a_private_file_and_refuses_to_overwrite(tmp_path)
 
 def test_did_web_encodes_a_port():
     assert keys.did_web_for_host("kapstone.example:8443") == "did:web:kapstone.example%3A8443"
+
+
+def test_a_proof_may_be_one_object_or_an_array_of_them(badge, own_key):
+    """OB 3.0's schema wants an array, other credentials use an object: both verify."""
+    as_array = {**badge, "proof": [badge["proof"]]}
+    assert _verify(badge, own_key).valid
+    assert _verify(as_array, own_key).valid
+    second = proof.sign({k: v for k, v in badge.items() if k != "proof"}, own_key,
+                        created=datetime.datetime(2026, 2, 1, tzinfo=datetime.UTC))["proof"]
+    proof_set = {**badge, "proof": [badge["proof"], second]}
+    assert _verify(proof_set, own_key).valid
+    broken = copy.deepcopy(second)
+    broken["created"] = "2026-03-01T00:00:00Z"
+    report = _verify({**badge, "proof": [badge["proof"], broken]}, own_key)
+    assert not report.valid and not next(c for c in report.checks if c.name == "signature").ok
+    assert not _verify({**badge, "proof": []}, own_key).valid
+    assert not _verify({**badge, "proof": [badge["proof"], "x"]}, own_key).valid

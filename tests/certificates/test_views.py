@@ -143,7 +143,7 @@ def test_trainee_sees_and_downloads_their_certificate_pdf_and_credential(issued,
     assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
     assert "attachment" in pdf["Content-Disposition"]
     credential = client.get(reverse("certificates:credential", args=[issued.certificate.pk]))
-    assert json.loads(credential.content)["proof"]["type"] == "DataIntegrityProof"
+    assert json.loads(credential.content)["proof"][0]["type"] == "DataIntegrityProof"
     assert credential["Cache-Control"] == "private, no-store"
 
 

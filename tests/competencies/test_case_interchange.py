@@ -24,7 +24,6 @@ from competencies.services import framework_load_bundled, framework_version_publ
 pytestmark = pytest.mark.django_db
 
 DATA = Path(__file__).resolve().parent / "data"
-# /work/main/tests/competencies/this.py → parents[3] is /work, which holds shared/.
 SMARTLEVEL = DATA / "opensalt-test-smartlevel-framework.json"
 OPENSALT_SAMPLE = DATA / "opensalt-sample-cfpackage-20c5134f.json"
 CASE_1_0_SWAGGER = DATA / "case-v1p0-openapi2-swagger.json"

@@ -18,7 +18,6 @@ from competencies.services import framework_version_publish
 pytestmark = pytest.mark.django_db
 
 DATA = Path(__file__).resolve().parent / "data"
-# /work/main/tests/competencies/this.py → parents[3] is /work, which holds shared/.
 OECD = DATA / "lpimportcsv-example.csv"
 IMPORT_URL = "/admin/frameworks/import/"
 

@@ -38,7 +38,7 @@ def test_issue_download_verify_revoke(as_user, new_page, server, tmp_path):
     credential_path = tmp_path / "credential.json"
     credential_download.value.save_as(credential_path)
     credential = json.loads(credential_path.read_text())
-    assert credential["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert credential["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
     verify_url = trainee.locator("a[href*='/verify/']").first.get_attribute("href")
 
     public = new_page()

@@ -6,13 +6,11 @@ in every consultation note and reflection).
 """
 
 import datetime
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.core import mail
 from django.utils import timezone
+from pdf_reading import pdf_text  # tests/
 
 SCRIPT = "<script>alert(1)</script>"
 BREAKOUT = '"><img src=x onerror=alert(2)>'
@@ -25,11 +23,7 @@ class Journey:
     downloads: dict[str, bytes] = field(default_factory=dict)  # CSV and PDF exports
 
     def pdf_text(self, name: str) -> str:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "f.pdf"
-            path.write_bytes(self.downloads[name])
-            return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                                  check=True).stdout
+        return pdf_text(self.downloads[name])
 
 
 def _ok(response, what: str):

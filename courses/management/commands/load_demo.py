@@ -10,6 +10,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -21,6 +22,8 @@ from accounts.roles import Role
 from cms.models import HomePage, LessonPage
 from cms.services import curriculum_load_bundled
 from competencies.services import framework_load_bundled
+from consultation import services as consultation
+from consultation.models import ConsultationSession
 from courses import services
 from courses.models import Cohort, Enrolment, Program, TrainerAssignment
 
@@ -43,8 +46,14 @@ PEOPLE = [
 class Command(BaseCommand):
     help = "Create the demo KAP certificate program with one person per role (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # The logins come last, after the load has committed and its e-mails have gone
+        # (they are sent on commit), so they are the last thing printed before the server.
+        self._load()
+        self._print_logins()
+
+    @transaction.atomic
+    def _load(self) -> None:
         users = {email: self._person(email, name, roles) for email, name, roles in PEOPLE}
         admin = users["admin@kapstone.test"]
         for email in ("admin@kapstone.test", "editor@kapstone.test",
@@ -113,8 +122,9 @@ class Command(BaseCommand):
         self._demo_progress(Enrolment.objects.get(trainee=ellis, cohort=cohort), program_page)
         self._ready_for_certificate(Enrolment.objects.get(trainee=nakamura, cohort=cohort),
                                     [okafor, ferreira], admin)
+        self._consultations(Enrolment.objects.get(trainee=ellis, cohort=cohort), okafor)
+        self._consultations(Enrolment.objects.get(trainee=raman, cohort=cohort), ferreira)
         self._signing_key()
-        self._print_logins()
 
     def _person(self, email, name, roles) -> User:
         user = User.objects.filter(email=email).first()
@@ -224,12 +234,42 @@ class Command(BaseCommand):
             return
         complete_enrolment(enrolment, trainers=trainers, admin=admin)
 
+    def _consultations(self, enrolment, trainer) -> None:
+        """Two entries with notes, through the services as a trainee would log them: an E1
+        case consultation (its notes are read by the trainer) that the trainer confirmed,
+        and an E2 own-experience session whose notes stay private to the trainee."""
+        if ConsultationSession.objects.filter(enrolment=enrolment).exists():
+            return
+        today = timezone.localdate()
+        trainee = enrolment.trainee
+        case = consultation.session_log(
+            actor=trainee, enrolment=enrolment, trainer=trainer,
+            date=today - datetime.timedelta(days=14), start_time=datetime.time(17, 0),
+            minutes=60, category=ConsultationSession.Category.E1, case_reference="Case A-03",
+            notes=(
+                "Discussed the preparation session for a client in their fifties with "
+                "treatment-resistant depression: how to set intentions without promising "
+                "outcomes, and when to involve the prescriber about blood pressure readings."
+            ),
+        )
+        consultation.session_confirm(trainer=trainer, session=case, revision=case.revision)
+        consultation.session_log(
+            actor=trainee, enrolment=enrolment, trainer=trainer,
+            date=today - datetime.timedelta(days=7), start_time=datetime.time(12, 30),
+            minutes=90, category=ConsultationSession.Category.E2,
+            notes=(
+                "My own second experiential session. Noticed how much I wanted to narrate "
+                "the experience while it was happening; I want to bring this to supervision "
+                "before I sit with clients who do the same."
+            ),
+            share_notes_with_trainer=False,
+        )
+
     def _signing_key(self) -> None:
         """The development issuer key, made once (production configures its own)."""
         from pathlib import Path
 
         from certificates.credentials.keys import generate_key_file
-        from django.conf import settings
 
         path = Path(settings.CREDENTIAL_SIGNING_KEY_FILE)
         if not settings.CREDENTIAL_SIGNING_KEY and not path.exists():
@@ -239,7 +279,9 @@ class Command(BaseCommand):
 
     def _print_logins(self) -> None:
         out = self.stdout
-        out.write(self.style.SUCCESS("\nKapstone demo is ready. Sign in at http://127.0.0.1:8000/accounts/login/"))
+        if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+            out.write(f"E-mails the demo sends while loading are written to {settings.EMAIL_FILE_PATH}/")
+        out.write(self.style.SUCCESS(f"\nKapstone demo is ready. Sign in at {settings.SITE_URL}/accounts/login/"))
         out.write(f"Password for every demo account: {DEMO_PASSWORD}\n")
         for email, name, roles in PEOPLE:
             label = ", ".join(r.value for r in roles) or "Trainee"
@@ -248,6 +290,9 @@ class Command(BaseCommand):
             "\nTrainers and the program admin must pass two-factor authentication. Their\n"
             f"authenticator secret is {DEMO_TOTP_SECRET} (add it to any TOTP app), or print\n"
             "the current code with:  .venv/bin/python manage.py demo_totp admin@kapstone.test\n"
+            "\nJordan Ellis and Priya Raman have each logged two consultations with notes: an E1\n"
+            "case consultation their trainer confirmed (the trainer reads its notes) and an E2\n"
+            "session whose notes only they can read (encrypted in the database).\n"
             "\nDana Nakamura has met every requirement: sign in as the admin, open Cohorts → the\n"
             "cohort, tick her row and issue her certificate; then check it at /verify/<code>/.\n"
         )
