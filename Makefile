@@ -25,6 +25,9 @@ migrate: install
 ## credential's did:web issuer, the DID document, status lists) uses SITE_URL, which
 ## follows PORT unless SITE_URL is set. E-mails sent while loading go to DEMO_MAIL, so the
 ## logins are the last lines printed before the server starts.
+## The site is off DEBUG unless told; these development targets turn it on unless the
+## environment already says (a production shell that exports DEBUG=False keeps it).
+demo migrate backup restore: export DEBUG ?= True
 PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 DEMO_MAIL ?= var/demo-mail

@@ -31,7 +31,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def with_totp(user):
-    """Give the user an authenticator app, as trainers and admins must have."""
+    """Give the user an authenticator app, as trainers, admins and editors must have."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     TOTP.activate(user, generate_totp_secret())

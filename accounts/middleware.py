@@ -1,4 +1,8 @@
+import time
+
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -27,7 +31,7 @@ def needs_mfa(user) -> bool:
 
 
 class RequireMFAMiddleware:
-    """Trainers and program admins enrol a second factor before anything else."""
+    """Trainers, program admins and curriculum editors enrol a second factor before anything else."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -36,3 +40,83 @@ class RequireMFAMiddleware:
         if not request.path.startswith(_ALLOWED_PREFIXES) and needs_mfa(request.user):
             return redirect(f"{reverse('mfa_index')}?required=1")
         return self.get_response(request)
+
+
+class RetryAfterMiddleware:
+    """A sign-in refused because the client must wait (accounts.throttle) is answered
+    429 with ``Retry-After``: the form says so to people, the header to programs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        wait = getattr(request, "kapstone_retry_after", 0)
+        if wait and response.status_code == 200:
+            response.status_code = 429
+            response.reason_phrase = "Too Many Requests"
+            response["Retry-After"] = str(wait)
+        return response
+
+
+# Session keys of the idle timeout: when the session began, when it was last seen
+# (refreshed at most once a minute), and its idle limit, fixed at sign-in from the
+# person's roles so that no request pays for looking them up.
+STARTED, SEEN, IDLE = "kapstone_started", "kapstone_seen", "kapstone_idle"
+_REFRESH_EVERY = 60
+
+
+def now() -> float:
+    return time.time()
+
+
+def session_stamps(user, at: float) -> dict:
+    """What a new session stores (accounts.signals, at sign-in)."""
+    staff = user.is_superuser or bool(set(settings.KAPSTONE_MFA_REQUIRED_GROUPS) & roles_of(user))
+    idle = settings.SESSION_IDLE_TIMEOUT_STAFF if staff else settings.SESSION_IDLE_TIMEOUT
+    return {STARTED: int(at), SEEN: int(at), IDLE: idle}
+
+
+def _minutes(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+class SessionTimeoutMiddleware:
+    """Signed-in sessions end after a spell without requests (30 minutes for staff
+    roles, 12 hours for trainees by default) and, however active, at an absolute
+    lifetime. The session is written for this at most once a minute, not on every
+    request. Whoever is signed out is told why by the page they land on."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = request.session
+        if session.get(SESSION_KEY) is not None:
+            self._check(request, session)
+        return self.get_response(request)
+
+    def _check(self, request, session) -> None:
+        at = now()
+        started, seen = session.get(STARTED), session.get(SEEN)
+        if started is None or seen is None:
+            # A session from before these stamps: its clocks start now.
+            session.update(session_stamps(request.user, at))
+            return
+        idle = session.get(IDLE, settings.SESSION_IDLE_TIMEOUT_STAFF)
+        if at - started > settings.SESSION_ABSOLUTE_LIFETIME:
+            reason = (f"You were signed out because you signed in more than "
+                      f"{_minutes(settings.SESSION_ABSOLUTE_LIFETIME)} ago. Please sign in again.")
+        elif at - seen > idle:
+            reason = (f"You were signed out after {_minutes(idle)} without activity. "
+                      "Please sign in again.")
+        else:
+            if at - seen >= _REFRESH_EVERY:
+                session[SEEN] = int(at)
+            return
+        logout(request)
+        messages.info(request, reason)

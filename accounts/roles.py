@@ -52,11 +52,14 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "competencies.add_frameworkversion", "competencies.change_frameworkversion",
         "competencies.view_frameworkversion",
         "competencies.add_outcome", "competencies.change_outcome", "competencies.view_outcome",
-        "accounts.add_user", "accounts.change_user", "accounts.view_user",
+        # No accounts.*_user: people are managed on Kapstone's own pages
+        # (accounts.services), never through Wagtail's user screens.
         "audit.view_auditevent",
     ),
     Role.CURRICULUM_EDITOR: (
         "wagtailadmin.access_admin",
+        # Which collections anyone may download documents from (cms.documents).
+        "cms.add_publiccollection", "cms.view_publiccollection", "cms.delete_publiccollection",
         "competencies.view_framework", "competencies.view_frameworkversion",
         "competencies.view_outcome",
     ),
@@ -69,6 +72,17 @@ EDITOR_COLLECTION_PERMISSIONS = (
     ("wagtaildocs", "choose_document"), ("wagtailimages", "add_image"),
     ("wagtailimages", "change_image"), ("wagtailimages", "choose_image"),
 )
+
+
+def _model_not_migrated_yet(apps, app_label: str, codename: str) -> bool:
+    action, _, model_name = codename.partition("_")
+    if action not in {"add", "change", "delete", "view"}:
+        return False
+    try:
+        apps.get_model(app_label, model_name)
+    except LookupError:
+        return True
+    return False
 
 
 def sync_role_groups(apps, verbosity: int = 0) -> None:
@@ -95,6 +109,8 @@ def sync_role_groups(apps, verbosity: int = 0) -> None:
                 content_type__app_label=app_label, codename=codename
             ).first()
             if perm is None:
+                if _model_not_migrated_yet(apps, app_label, codename):
+                    continue  # a later migration makes it; the post-migrate sync grants it
                 raise LookupError(f"Permission {name} does not exist")
             wanted.append(perm)
         group.permissions.set(wanted)

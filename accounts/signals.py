@@ -1,5 +1,6 @@
-from allauth.account.signals import user_logged_in
+from allauth.account.signals import email_confirmed, password_reset, user_logged_in
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in as auth_user_logged_in
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed
@@ -7,8 +8,12 @@ from django.dispatch import receiver
 
 from audit.services import audit_record
 
+from . import throttle
+from .middleware import now as session_now
+from .middleware import session_stamps
 from .models import User
 from .roles import forget_roles
+from .services import email_change_complete
 
 
 @receiver(m2m_changed, sender=User.groups.through)
@@ -66,3 +71,24 @@ def audit_login_failure_burst(sender, credentials, request=None, **kwargs):
 @receiver(user_logged_in)
 def reset_login_failures(sender, request, user, **kwargs):
     cache.delete(_failure_key(user.email))
+    throttle.login_succeeded(request, user)
+
+
+@receiver(password_reset)
+def lift_login_delays(sender, request, user, **kwargs):
+    throttle.password_reset(user)
+
+
+@receiver(email_confirmed)
+def complete_admin_email_change(sender, request, email_address, **kwargs):
+    """An address a program admin asked for becomes the person's only when its owner
+    confirms it through allauth's verification link (accounts.services)."""
+    email_change_complete(email_address=email_address, request=request)
+
+
+@receiver(auth_user_logged_in)
+def start_session_clocks(sender, request, user, **kwargs):
+    """Every sign-in (the form, a test's force_login) starts the idle and absolute
+    clocks of accounts.middleware.SessionTimeoutMiddleware."""
+    if request is not None and hasattr(request, "session"):
+        request.session.update(session_stamps(user, session_now()))

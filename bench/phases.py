@@ -58,15 +58,20 @@ def phase_build(args) -> dict:
 def _login_cookie(user) -> str:
     """A session as if the user had signed in (with their second factor, for the
     roles that need one: the middleware asks only that an authenticator exists)."""
+    import time
     from importlib import import_module
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
+    from accounts.middleware import session_stamps
+
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = user._meta.pk.value_to_string(user)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    # The idle-timeout clocks a real sign-in starts (accounts.signals).
+    store.update(session_stamps(user, time.time()))
     store.save()
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 

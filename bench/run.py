@@ -78,6 +78,10 @@ def environment(args, *, redis: bool) -> dict:
     if redis:
         env["REDIS_URL"] = args.redis
         env["CELERY_BROKER_URL"] = args.broker
+    else:
+        # The build is one process (manage.py commands): say so, or DEBUG=False refuses
+        # to start without a shared cache.
+        env["ALLOW_LOCAL_CACHE"] = "true"
     return env
 
 

@@ -50,6 +50,8 @@ class EligibilityReport:
         """A JSON-safe record of the report, stored with a certificate."""
         return {
             "enrolment": self.enrolment.pk,
+            # The legal name at issue: the certificate keeps it through later renames.
+            "trainee_name": self.enrolment.trainee.full_name,
             "eligible": self.eligible,
             "checked_at": timezone.now().isoformat(),
             "requirements": [

@@ -6,6 +6,7 @@ is sent to sign in, or gets a 404 once signed in.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -258,3 +259,26 @@ class LessonPage(CurriculumPage):
         context = super().get_context(request, *args, **kwargs)
         context.update(lesson_view(lesson=self, enrolment=self.reader_enrolment(request.user)))
         return context
+
+
+class PublicCollection(models.Model):
+    """A collection an editor made public on purpose: its documents (and those of the
+    collections inside it) download for anyone. Every other document is served only to
+    people who may read a lesson that uses it (cms.permissions)."""
+
+    collection = models.OneToOneField(
+        "wagtailcore.Collection", on_delete=models.CASCADE, related_name="public_marker"
+    )
+    reason = models.CharField(
+        max_length=250, help_text="Why anyone may download these documents (e.g. brochures)."
+    )
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "public collection"
+
+    def __str__(self) -> str:
+        return f"{self.collection.name} (public)"

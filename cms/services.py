@@ -8,9 +8,12 @@ import json
 import uuid
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import CoursePage, HomePage, LessonOutcome, LessonPage, ProgramPage
+from audit.services import audit_record
+
+from .models import CoursePage, HomePage, LessonOutcome, LessonPage, ProgramPage, PublicCollection
 
 BUNDLED_KAP_CURRICULUM = Path(__file__).resolve().parent / "data" / "kap_curriculum.json"
 
@@ -108,3 +111,26 @@ def course_add(*, program_page: ProgramPage, spec: dict) -> CoursePage:
 
 def curriculum_load_bundled(*, program, path: Path = BUNDLED_KAP_CURRICULUM) -> ProgramPage:
     return curriculum_load(data=json.loads(path.read_text(encoding="utf-8")), program=program)
+
+
+@transaction.atomic
+def collection_mark_public(*, actor, collection, reason: str):
+    """Make every document in ``collection`` (and inside it) downloadable by anyone."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why anyone may download these documents."})
+    if PublicCollection.objects.filter(collection=collection).exists():
+        raise ValidationError({"collection": f"“{collection.name}” is already public."})
+    marker = PublicCollection.objects.create(collection=collection, reason=reason, marked_by=actor)
+    audit_record(verb="collection.made_public", target=collection, actor=actor,
+                 details={"collection": collection.name, "reason": reason})
+    return marker
+
+
+@transaction.atomic
+def collection_mark_private(*, actor, marker) -> None:
+    """Its documents are private again: served to the readers of lessons using them."""
+    collection = marker.collection
+    marker.delete()
+    audit_record(verb="collection.made_private", target=collection, actor=actor,
+                 details={"collection": collection.name})

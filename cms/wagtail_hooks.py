@@ -1,24 +1,70 @@
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from wagtail import hooks
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.views import generic
 
-from .permissions import readable_program_ids
+from audit.services import audit_record
 
-# Documents filed in this collection (or below it) belong to the curriculum.
-CURRICULUM_COLLECTION = "Curriculum"
+from . import services
+from .documents import can_download_document, document_is_public
+from .models import PublicCollection
 
 
 @hooks.register("before_serve_document")
-def curriculum_documents_only_for_readers(document, request):
-    """Lesson documents are served through Wagtail's view only to people who may read
-    some program's curriculum; everyone else is sent to sign in, or gets a 404."""
-    collection = document.collection
-    names = {collection.name, *collection.get_ancestors().values_list("name", flat=True)}
-    if CURRICULUM_COLLECTION not in names:
+def documents_only_for_their_readers(document, request):
+    """Documents are private by default (cms.documents): anyone else is sent to sign
+    in, or gets a 404 once signed in (the refusal is audited)."""
+    if document_is_public(document):
         return None
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    readable = readable_program_ids(request.user)
-    if readable is None or readable:
+    if can_download_document(request.user, document):
         return None
+    audit_record(verb="access.refused", request=request, target=document,
+                 details={"path": request.path[:200]})
     raise Http404("No such document.")
+
+
+class PublicCollectionCreate(generic.CreateView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return services.collection_mark_public(
+            actor=self.request.user, collection=data["collection"], reason=data["reason"]
+        )
+
+
+class PublicCollectionDelete(generic.DeleteView):
+    def delete_action(self):
+        services.collection_mark_private(actor=self.request.user, marker=self.object)
+
+
+class PublicCollectionViewSet(ModelViewSet):
+    """Editors choose, on purpose, which collections anyone may download from."""
+
+    model = PublicCollection
+    icon = "folder-open-inverse"
+    menu_label = "Public collections"
+    add_to_settings_menu = True
+    add_view_class = PublicCollectionCreate
+    delete_view_class = PublicCollectionDelete
+    copy_view_enabled = False
+    form_fields = ["collection", "reason"]
+    list_display = ["collection", "reason", "marked_by", "marked_at"]
+
+    @property
+    def permission_policy(self):
+        policy = super().permission_policy
+        original = policy.user_has_permission
+
+        def user_has_permission(user, action):
+            # Marked or unmarked, never edited: a changed reason is a new decision.
+            return action != "change" and original(user, action)
+
+        policy.user_has_permission = user_has_permission
+        return policy
+
+
+@hooks.register("register_admin_viewset")
+def register_public_collections():
+    return PublicCollectionViewSet("public_collections")

@@ -55,6 +55,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("home/", account_views.home, name="home"),
+    path("", include("accounts.urls")),
     path("", include("courses.urls")),
     path("", include("competencies.urls")),
     path("", include("consultation.urls")),

@@ -2,7 +2,7 @@
 
 ``world`` is the cast the access-policy table is written against: trainee A and B in
 one cohort, A's assigned trainer, a trainer assigned to nobody, a program admin and a
-curriculum editor. Trainers and the admin have an authenticator, as they must.
+curriculum editor. Trainers, the admin and the editor have an authenticator, as they must.
 """
 
 from dataclasses import dataclass
@@ -58,7 +58,7 @@ def world(db) -> World:
     trainer_unassigned = with_totp(UserFactory(email="trainer.x@kapstone.test", roles=["Trainer"]))
     TrainerAssignmentFactory(trainer=trainer_a, trainee=trainee_a, cohort=cohort)
     admin = with_totp(UserFactory(email="admin@kapstone.test", roles=["Program admin"]))
-    editor = UserFactory(email="editor@kapstone.test", roles=["Curriculum editor"])
+    editor = with_totp(UserFactory(email="editor@kapstone.test", roles=["Curriculum editor"]))
     return World(cohort, trainee_a, trainee_b, enrolment_a, enrolment_b, trainer_a,
                  trainer_unassigned, admin, editor)
 

@@ -68,6 +68,11 @@ RECORD_URLS = {
         lambda w: {"certificate_id": str(w.certificate_a.pk)},
         frozenset({"trainee_a", "program_admin"}),
     ),
+    # People are managed by program admins only, on Kapstone's own page.
+    "accounts:person_edit": (
+        lambda w: {"user_id": str(w.trainee_a.pk)},
+        frozenset({"program_admin"}),
+    ),
     "consultation:export_download": (
         lambda w: {"export_id": str(w.export_a.pk)},
         frozenset({"trainee_a"}),

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from config import ratelimit
 from config.access import POST, PUBLIC, access
 
-from .. import ratelimit
 from ..forms import MAX_CREDENTIAL_BYTES
 from ..verification import summarize, verify_submitted
 
@@ -59,11 +59,11 @@ def _body(request) -> bytes | None:
 @csrf_exempt
 @access(PUBLIC, methods=POST)
 def credentials_verify(request):
-    if not ratelimit.consume(request, scope="credential_verify",
-                             rate=settings.CREDENTIAL_VERIFY_RATE_LIMIT):
+    wait = ratelimit.hit(request, scope="credential_verify", rate=settings.CREDENTIAL_VERIFY_RATE_LIMIT)
+    if wait:
         response = _answer(429, errors=["Too many verification requests from this address; "
-                                        "try again in a minute."])
-        response["Retry-After"] = "60"
+                                        f"try again in {wait} seconds."])
+        response["Retry-After"] = str(wait)
         return response
     body = _body(request)
     if body is None:

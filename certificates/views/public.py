@@ -2,15 +2,17 @@
 document, the status lists and the achievement definitions."""
 
 from django.conf import settings
+from django.db.models.fields.json import KT
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_control
 
+from config import ratelimit
 from config.access import GET_POST, PUBLIC, access
 from courses.models import Program
 
-from .. import badge, ratelimit, services
+from .. import badge, services
 from ..credentials import keys
 from ..forms import VerifyForm
 from ..models import Certificate
@@ -20,10 +22,11 @@ JSONLD = "application/ld+json"
 
 
 def _limited_page(request, *, scope: str, rate: str) -> HttpResponse | None:
-    if ratelimit.consume(request, scope=scope, rate=rate):
+    wait = ratelimit.hit(request, scope=scope, rate=rate)
+    if not wait:
         return None
     response = render(request, "certificates/verify_limited.html", status=429)
-    response["Retry-After"] = "60"
+    response["Retry-After"] = str(wait)
     return response
 
 
@@ -40,6 +43,8 @@ def verify_code(request, code: str):
             "enrolment__trainee", "enrolment__cohort__program", "framework_version__framework"
         )
         .defer("credential", "snapshot")
+        # The name the certificate was issued with, not the person's name today.
+        .annotate(issued_name=KT("snapshot__trainee_name"))
         .filter(verification_code=code.strip().lower()[:32])
         .first()
     )

@@ -1,9 +1,12 @@
 """Kapstone settings: everything comes from the environment (django-environ).
 
-The embedded default (no environment at all) is a development site on SQLite, with
-eager Celery tasks, local-memory cache and e-mail printed to the console. Production
-sets DEBUG=False and must then provide SECRET_KEY and ALLOWED_HOSTS; DATABASE_URL and
-REDIS_URL switch on PostgreSQL and Redis.
+DEBUG is off unless the environment turns it on: a deployment that forgets the
+variable refuses to start without its secrets rather than running in debug mode. With
+DEBUG=True (the demo, the tests) the site needs nothing: SQLite, eager Celery tasks, a
+local-memory cache and e-mail printed to the console. With DEBUG off it must be given
+SECRET_KEY (never the development one), ALLOWED_HOSTS, NOTES_ENCRYPTION_KEYS and a
+shared cache (REDIS_URL, or ALLOW_LOCAL_CACHE=true for a deliberate single process);
+DATABASE_URL switches on PostgreSQL.
 """
 
 from pathlib import Path
@@ -18,11 +21,13 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(str(BASE_DIR / ".env"))
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
+
+# Committed to the repository, so it signs development sessions only.
+DEVELOPMENT_SECRET_KEY = "kapstone-development-only-not-secret-" + "x" * 24
 
 if DEBUG:
-    # A fixed key only ever signs development sessions; production has no default.
-    SECRET_KEY = env("SECRET_KEY", default="kapstone-development-only-not-secret-" + "x" * 24)
+    SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 else:
     try:
@@ -34,6 +39,10 @@ else:
         ) from exc
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must list at least one host when DEBUG is off.")
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is the committed development key; set a secret one when DEBUG is off."
+        )
 
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -84,9 +93,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireMFAMiddleware",
+    "accounts.middleware.RetryAfterMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -144,6 +155,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery ---------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# Login throttling, one-time codes used once, MFA code limits and /verify/ limits all
+# count in the cache. A local-memory cache is one per process: with two gunicorn
+# workers every count is halved and a TOTP code can be used once per worker. Only a
+# deliberate single-process site may run without Redis when DEBUG is off.
+ALLOW_LOCAL_CACHE = env.bool("ALLOW_LOCAL_CACHE", default=False)
+if not (DEBUG or REDIS_URL or ALLOW_LOCAL_CACHE):
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set when DEBUG is off: rate limits and one-time codes need a cache "
+        "shared by every app process. A site that runs exactly one process may set "
+        "ALLOW_LOCAL_CACHE=true instead."
+    )
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -242,6 +264,14 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 # when the last confirmation is older than this.
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_SESSION_REMEMBER = False
+# Sessions end after this long without a request (accounts.middleware): staff roles
+# (trainers, program admins, curriculum editors) sooner than trainees reading lessons;
+# and however active, at the absolute lifetime, which is also when the server forgets
+# the session row.
+SESSION_IDLE_TIMEOUT_STAFF = env.int("SESSION_IDLE_TIMEOUT_STAFF", default=30 * 60)
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=12 * 60 * 60)
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=24 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Kapstone] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # The client address (rate limits, audit trail) is REMOTE_ADDR unless the site runs
@@ -252,20 +282,36 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # allauth's rate limits are on by default and live in the default cache, which is
 # Redis (shared by every app process) whenever REDIS_URL is set.
 ACCOUNT_RATE_LIMITS = {
-    # Per account (the adapter keys it on the account, whatever host or address case
-    # the client sends): five failures, then even the right password is refused until
-    # the oldest failure is 15 minutes old. A second factor counts the same way.
-    "login_failed": "5/10m/ip,5/15m/key",
+    # Wrong authenticator or recovery codes, per account (allauth's MFA step, reached
+    # only with the right password). Passwords are not counted here: allauth's count
+    # per account would let anyone lock a named person out; accounts.throttle slows
+    # failures per account + address and per address instead (KAPSTONE_LOGIN_THROTTLE).
+    "login_failed": "5/15m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
+}
+# Failed passwords (accounts/throttle.py): after `free` failures the client waits
+# `base` seconds before its next attempt, doubling with each failure up to `cap`; a
+# count is forgotten `window` seconds after its last failure. Never a hard lock.
+KAPSTONE_LOGIN_THROTTLE = {
+    "account_ip": {
+        "free": env.int("LOGIN_FREE_FAILURES_PER_ACCOUNT", default=5),
+        "base": 30.0, "cap": 15 * 60.0, "window": 24 * 60 * 60.0,
+    },
+    "ip": {
+        "free": env.int("LOGIN_FREE_FAILURES_PER_ADDRESS", default=30),
+        "base": 10.0, "cap": 15 * 60.0, "window": 60 * 60.0,
+    },
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Kapstone"
 MFA_PASSKEY_LOGIN_ENABLED = False
 # WebAuthn needs a secure origin; http://127.0.0.1 is only allowed while developing.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
-# Roles whose members must enrol a second factor before anything else.
-KAPSTONE_MFA_REQUIRED_GROUPS = ["Trainer", "Program admin"]
+# Roles whose members must enrol a second factor before anything else: everyone who
+# signs off, manages people or publishes curriculum (editors upload files and work in
+# an admin that allows inline scripts).
+KAPSTONE_MFA_REQUIRED_GROUPS = ["Trainer", "Program admin", "Curriculum editor"]
 # Failed logins for one e-mail within the window that count as a burst worth auditing.
 KAPSTONE_LOGIN_FAILURE_BURST = env.int("KAPSTONE_LOGIN_FAILURE_BURST", default=5)
 KAPSTONE_LOGIN_FAILURE_WINDOW = 15 * 60

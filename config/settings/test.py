@@ -1,6 +1,12 @@
 """Test settings: the base settings with only what makes tests fast and repeatable."""
 
-from .base import *
+import os
+
+# Tests run the development configuration (base.py turns DEBUG off unless told); set
+# here, before base.py reads it. pytest-django still runs each test with DEBUG off.
+os.environ.setdefault("DEBUG", "True")
+
+from .base import *  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

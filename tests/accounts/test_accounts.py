@@ -76,15 +76,15 @@ def test_password_reset_answers_the_same_for_known_and_unknown_addresses(client,
 )
 def test_each_role_lands_on_its_own_page(client, roles, landing):
     user = UserFactory(roles=roles)
-    if {"Trainer", "Program admin"} & set(roles):
+    if {"Trainer", "Program admin", "Curriculum editor"} & set(roles):
         with_totp(user)
     client.force_login(user)
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response["Location"] == landing
 
 
-@pytest.mark.parametrize("role", ["Trainer", "Program admin"])
-def test_trainers_and_admins_must_set_up_mfa_before_anything_else(client, role):
+@pytest.mark.parametrize("role", ["Trainer", "Program admin", "Curriculum editor"])
+def test_trainers_admins_and_editors_must_set_up_mfa_before_anything_else(client, role):
     user = UserFactory(roles=[role])
     client.force_login(user)
     for path in ("/home/", "/trainer/", "/manage/", "/admin/", "/"):

@@ -127,14 +127,18 @@ def test_unpublishing_or_moving_a_lesson_keeps_progress(client, world, curriculu
     [("anonymous", 302), ("trainee_a", 200), ("trainer_unassigned", 404), ("curriculum_editor", 200)],
 )
 def test_curriculum_documents_are_served_only_to_readers(client, world, curriculum, who, status):
+    """The lesson's readers; the full rule is in tests/cms/test_documents.py."""
     from django.core.files.base import ContentFile
     from wagtail.documents.models import Document
     from wagtail.models import Collection
 
-    folder = Collection.get_first_root_node().add_child(name="Curriculum")
     document = Document.objects.create(
-        title="Consent form", collection=folder, file=ContentFile(b"%PDF-1.4 consent", name="consent.pdf")
+        title="Consent form", collection=Collection.get_first_root_node(),
+        file=ContentFile(b"%PDF-1.4 consent", name="consent.pdf"),
     )
+    lesson = LessonPage.objects.live().order_by("path").first()
+    lesson.body.append(("document", {"document": document, "description": ""}))
+    lesson.save_revision().publish()
     user = world.users()[who]
     if user is not None:
         client.force_login(user)

@@ -48,7 +48,7 @@ ROLES = {
     "trainee": ("trainee.ellis@kapstone.test", False, "/trainee/", "My program"),
     "trainer": ("trainer.okafor@kapstone.test", True, "/trainer/", "My trainees"),
     "program-admin": ("admin@kapstone.test", True, "/manage/", "Cohorts and enrolments"),
-    "curriculum-editor": ("editor@kapstone.test", False, "/admin/", None),
+    "curriculum-editor": ("editor@kapstone.test", True, "/admin/", None),
 }
 
 

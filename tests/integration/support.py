@@ -100,6 +100,8 @@ def app_env(mail_dir: Path, media: Path, **overrides) -> dict[str, str]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        # The development configuration on the real services (base.py is off unless told).
+        "DEBUG": "True",
         "DATABASE_URL": database_url(),
         "CONN_MAX_AGE": "0",  # no connection left open to the test database
         "REDIS_URL": settings.REDIS_URL,

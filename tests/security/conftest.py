@@ -54,6 +54,10 @@ def populated(complete, settings, tmp_path):
         profession=world.enrolment_a.profession, license_type="LMFT", license_number="123",
         license_jurisdiction="CA", license_expires_on=timezone.localdate() + datetime.timedelta(days=300),
     )
+    # A legal name change waiting for a program admin's decision.
+    from accounts.services import name_change_request
+
+    world.name_request = name_change_request(user=world.trainee_b, requested_name="B Renamed")
     # A newer published framework version, so an enrolment can be moved to it.
     framework = world.enrolment_b.framework_version.framework
     framework_version_publish(actor=world.admin, version=framework_version_draft(actor=world.admin, framework=framework))

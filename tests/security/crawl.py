@@ -16,7 +16,9 @@ ALLAUTH_FORMS = (
 
 
 def is_ours(name: str) -> bool:
-    if name.split(":")[0] in ("courses", "competencies", "consultation", "certificates", "jobs"):
+    if name.split(":")[0] in (
+        "accounts", "courses", "competencies", "consultation", "certificates", "jobs",
+    ):
         return True
     if name in ("home",) or name in ALLAUTH_FORMS:
         return True

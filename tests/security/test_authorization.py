@@ -39,6 +39,9 @@ OWNED_BY_A = {
     "cohort_id": lambda w: w.cohort.pk,
     "application_id": lambda w: w.application_a.pk,
     "job_id": lambda w: w.job_a.pk,
+    # People pages (program admins only): A's account and A's legal name request.
+    "user_id": lambda w: w.trainee_a.pk,
+    "request_id": lambda w: w.name_request_a.pk,
 }
 # Ids of things nobody owns: curriculum lessons and their checks and reflection prompts
 # (readable by every enrolled trainee; each action writes only to the caller's own
@@ -85,6 +88,11 @@ def a_records(records, settings):
         attested_scope_at=timezone.now(),
     )
     world.job_a = Job.objects.order_by("pk").last() or pytest.fail("the complete record enqueues jobs")
+    from accounts.models import NameChangeRequest
+
+    world.name_request_a = NameChangeRequest.objects.create(
+        user=world.trainee_a, current_name=world.trainee_a.full_name, requested_name="A Renamed",
+    )
     return world
 
 

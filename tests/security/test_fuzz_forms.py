@@ -46,7 +46,7 @@ READ_ONLY = {
     "certificates:mine", "certificates:pdf", "certificates:credential", "certificates:detail",
     "certificates:verify", "certificates:did_document", "certificates:status_list",
     "certificates:achievement", "jobs:list", "competencies_frameworks",
-    "competencies_framework_export_case",
+    "competencies_framework_export_case", "accounts:people", "accounts:name_requests",
     # A JSON API that checks a credential and changes nothing; test_fuzz_api.py fuzzes it.
     "certificates:credentials_verify",
 }
@@ -77,6 +77,8 @@ def _record_ids(world) -> dict[str, dict[str, str]]:
         "courses_program:edit": {"pk": str(world.cohort.program.pk)},
         "courses_cohort:edit": {"pk": str(world.cohort.pk)},
         "courses_enrolment:edit": {"pk": a},
+        "accounts:person_edit": {"user_id": str(world.trainee_b.pk)},
+        "accounts:name_request_decide": {"request_id": str(world.name_request.pk)},
     }
 
 

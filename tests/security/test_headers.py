@@ -324,7 +324,7 @@ def test_production_settings_send_cookies_only_over_https_and_keep_them_from_scr
     env.update({
         "DJANGO_SETTINGS_MODULE": "config.settings.base", "DEBUG": "False",
         "SECRET_KEY": "production-grade-secret-key-for-a-settings-test-" + "z" * 20,
-        "ALLOWED_HOSTS": "kapstone.example",
+        "ALLOWED_HOSTS": "kapstone.example", "REDIS_URL": "redis://127.0.0.1:6379/3",
         "NOTES_ENCRYPTION_KEYS": "HuN92qUeGDFNgbILEvt97LXEFeCOjJRd1aagDcJHefY=",
         "CREDENTIAL_SIGNING_KEY": "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq",
     })

@@ -173,7 +173,7 @@ def test_wagtail_documents_download_and_never_open_inline(world, client, setting
 
     settings.MEDIA_ROOT = str(tmp_path)
     document = get_document_model().objects.create(title="Handout", file=ContentFile(content, name=filename))
-    client.force_login(world.admin)
+    client.force_login(world.editor)  # used in no lesson yet: editors only (tests/cms/test_documents.py)
     response = client.get(document.url)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")

@@ -56,8 +56,8 @@ class Command(BaseCommand):
     def _load(self) -> None:
         users = {email: self._person(email, name, roles) for email, name, roles in PEOPLE}
         admin = users["admin@kapstone.test"]
-        for email in ("admin@kapstone.test", "trainer.okafor@kapstone.test",
-                      "trainer.ferreira@kapstone.test"):
+        for email in ("admin@kapstone.test", "editor@kapstone.test",
+                      "trainer.okafor@kapstone.test", "trainer.ferreira@kapstone.test"):
             self._second_factor(users[email])
 
         version = framework_load_bundled(actor=admin)

@@ -1,0 +1,46 @@
+"""Reads for the people pages."""
+
+from django.contrib.auth.models import Group
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from .models import EmailChange, NameChangeRequest, User
+from .roles import Role
+
+
+def people_list(*, search: str = "") -> QuerySet[User]:
+    """Everyone but command-line accounts, with their roles in one extra query."""
+    people = User.objects.filter(is_superuser=False, is_staff=False)
+    search = search.strip()
+    if search:
+        people = people.filter(
+            Q(email__icontains=search) | Q(full_name__icontains=search)
+            | Q(preferred_name__icontains=search)
+        )
+    return people.prefetch_related(
+        Prefetch("groups", queryset=Group.objects.filter(name__in=[r.value for r in Role]),
+                 to_attr="role_groups")
+    ).order_by("email")
+
+
+def person_detail(*, user_id: int) -> User:
+    """One person with what the edit page shows: certificates issued under their
+    current name, the e-mail change waiting for verification, pending name requests."""
+    return (
+        User.objects.filter(pk=user_id, is_superuser=False, is_staff=False)
+        # Enrolment → certificates, named by relation: accounts does not import the
+        # apps above it.
+        .annotate(live_certificates=Count(
+            "enrolments__certificates", filter=Q(enrolments__certificates__status="issued")
+        ))
+        .prefetch_related(
+            Prefetch("email_changes", queryset=EmailChange.objects.filter(completed_at__isnull=True),
+                     to_attr="open_email_changes"),
+            Prefetch("name_change_requests", queryset=NameChangeRequest.objects.pending(),
+                     to_attr="pending_name_requests"),
+        )
+        .get()
+    )
+
+
+def name_requests_pending() -> QuerySet[NameChangeRequest]:
+    return NameChangeRequest.objects.pending().select_related("user")
