@@ -4,6 +4,7 @@ is named, and then a private S3-compatible bucket; half-given settings refused."
 import environ
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import StorageHandler
 
 from config.settings.storage import FILESYSTEM, S3, storages_from_env
 from tests.test_settings import _run
@@ -92,3 +93,10 @@ def test_the_site_settings_build_that_storage(variables, expected):
     result = _run(["-c", PROBE], {**clean, **variables})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected
+
+
+def test_the_bucket_storage_hands_out_only_urls_signed_for_a_minute():
+    storage = StorageHandler(_storages(**BUCKET))["default"]
+    url = storage.url("certificates/2026/abc.pdf")
+    assert url.startswith("http://127.0.0.1:9000/kapstone-files/certificates/2026/abc.pdf?")
+    assert "X-Amz-Expires=60&" in url and "X-Amz-Signature=" in url
