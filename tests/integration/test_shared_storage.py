@@ -6,19 +6,30 @@ process writes is served by the other, byte for byte, through the permission-che
 views; the bucket itself refuses anyone without credentials."""
 
 import hashlib
+import json
+import os
 import re
+import subprocess
+import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
+import psycopg
 import pytest
 import requests
-from django.conf import global_settings
+from django.conf import global_settings, settings
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
+from wagtail.documents import get_document_model
 
 from accounts.factories import PASSWORD
-from certificates.services import certificate_issue
+from certificates.services import certificate_issue, certificate_pdf_render
 from competencies.models import EvidenceItem
+from competencies.services import evidence_add
 from config.celery import app as celery_app
 from tests.s3_server import S3Server, storages_for
 
@@ -27,6 +38,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 BUCKET = "kapstone-shared-files"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -150,3 +162,56 @@ def test_the_app_process_refuses_to_start_with_a_half_given_bucket(tmp_path, s3,
     )):
         start_app_server(AWS_STORAGE_BUCKET_NAME=BUCKET, AWS_S3_ENDPOINT_URL=s3.url,
                          AWS_ACCESS_KEY_ID="only-half", AWS_SECRET_ACCESS_KEY="")
+
+
+@pytest.fixture
+def restored_database():
+    """A new, empty PostgreSQL database beside the test one, dropped afterwards."""
+    db = settings.DATABASES["default"]
+    name = db["NAME"].removeprefix("test_") + "_storage_restored"
+    admin = psycopg.connect(dbname="postgres", user=db["USER"] or None, password=db["PASSWORD"] or None,
+                            host=db["HOST"] or None, port=db["PORT"] or None, autocommit=True)
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def test_backup_of_a_bucket_on_postgresql_restores_into_a_new_database_and_bucket(
+    complete, bucket, s3, restored_database, tmp_path
+):
+    """Every stored file the site wrote into the bucket (evidence, the certificate PDF, a
+    Wagtail document) is backed up from it and restored into another bucket."""
+    item = evidence_add(actor=complete.trainee_a, enrolment=complete.enrolment_a, outcome_code="K2",
+                        kind="file", upload=SimpleUploadedFile("reflection.txt", b"A reflection.\n"))
+    certificate, _ = certificate_issue(actor=complete.admin, enrolment=complete.enrolment_a)
+    celery_app.control.purge()
+    certificate = certificate_pdf_render(certificate.pk)
+    document = get_document_model().objects.create(
+        title="Consent form", file=ContentFile(b"%PDF-1.4 consent", name="consent.pdf"))
+    stored = s3.objects(BUCKET)
+    assert set(stored) == {item.file.name, certificate.pdf.name, document.file.name}
+
+    backup = tmp_path / "backup"
+    call_command("backup", str(backup))
+    manifest = json.loads((backup / "manifest.json").read_text())
+    assert manifest["database"]["vendor"] == "postgresql"
+    assert manifest["storage"] == f"The bucket {BUCKET}"
+    assert {f["path"] for f in manifest["files"] if f["referenced"]} == set(stored)
+
+    target = s3.bucket(f"{BUCKET}-restored")
+    db = settings.DATABASES["default"]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
+                           f"{restored_database}",
+           "REDIS_URL": settings.REDIS_URL, "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+           "MEDIA_ROOT": str(tmp_path / "no-media"), **target}
+    restore = subprocess.run([sys.executable, "manage.py", "restore", str(backup)], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=300)
+    assert restore.returncode == 0, restore.stderr
+    assert f"{len(stored)} files" in restore.stdout
+    assert s3.objects(f"{BUCKET}-restored") == stored
+    assert not (tmp_path / "no-media").exists()
