@@ -33,7 +33,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files import File
-from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.core.files.storage import FileSystemStorage, Storage, default_storage, storages
 from django.db import connections, models
 
 from .engines import BACKUP, DUMP_FILES, RESTORE, BackupError, sqlite_tables
@@ -146,7 +146,17 @@ def _where(storage: Storage) -> tuple[str, str]:
 
 
 def _storage() -> Storage:
-    """The storage every FileField here uses (none names another)."""
+    """The default storage, which every FileField uses: a field with a storage of its
+    own would have files this backup does not copy, so it is refused."""
+    others = sorted(
+        f"{model._meta.label}.{model_field.name}"
+        for model in apps.get_models()
+        for model_field in model._meta.concrete_fields
+        if isinstance(model_field, models.FileField) and model_field.storage is not default_storage
+    )
+    if others:
+        raise BackupError(f"{', '.join(others)} keep files outside the default storage; "
+                          "backups copy only the default storage.")
     return storages["default"]
 
 
@@ -165,7 +175,8 @@ def backup_create(*, directory: Path, database: str = "default") -> dict:
     if isinstance(storage, FileSystemStorage):
         media_root = Path(storage.location).resolve()
         if directory.resolve().is_relative_to(media_root):
-            raise BackupError(f"{directory} is inside MEDIA_ROOT ({media_root}); back up somewhere else.")
+            raise BackupError(
+                f"{directory} is inside MEDIA_ROOT ({media_root}); back up somewhere else.")
     directory.mkdir(parents=True, exist_ok=True)
     created_at, started = _utc_now(), time.monotonic()
 

@@ -65,7 +65,8 @@ def storages_from_env(env: environ.Env, *, debug: bool) -> dict:
         options["addressing_style"] = env("AWS_S3_ADDRESSING_STYLE")
     if options.get("addressing_style") not in (None, "auto", "path", "virtual"):
         raise ImproperlyConfigured(
-            f"AWS_S3_ADDRESSING_STYLE must be auto, path or virtual, not {options['addressing_style']!r}.")
+            "AWS_S3_ADDRESSING_STYLE must be auto, path or virtual, "
+            f"not {options['addressing_style']!r}.")
 
     access_key = env("AWS_ACCESS_KEY_ID", default="")
     secret_key = env("AWS_SECRET_ACCESS_KEY", default="")

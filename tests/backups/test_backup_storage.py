@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import InMemoryStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
+from certificates.models import Certificate
 from competencies.services import evidence_add
 from tests.s3_server import S3Server, storages_for
 
@@ -109,3 +111,11 @@ def test_restore_refuses_a_bucket_that_already_holds_files_and_leaves_it_alone(
             "Restore into an empty bucket, or pass --force") in result.stderr
     assert s3.objects(target["AWS_STORAGE_BUCKET_NAME"]) == {"evidence/someone-elses.txt": b"keep me"}
     assert not sqlite3.connect(restored_db).execute("SELECT name FROM sqlite_master").fetchall()
+
+
+def test_backup_refuses_a_file_field_with_a_storage_of_its_own(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(Certificate._meta.get_field("pdf"), "storage", InMemoryStorage())
+    with pytest.raises(CommandError, match=r"certificates.Certificate.pdf keep files outside the "
+                                           r"default storage; backups copy only the default storage"):
+        call_command("backup", str(tmp_path / "backup"))
+    assert not (tmp_path / "backup").exists()
