@@ -79,8 +79,9 @@ check-deploy: install
 	CREDENTIAL_SIGNING_KEY=$$($(PY) -c "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey as K;from certificates.credentials.multibase import secret_multikey as m;print(m(K.generate().private_bytes_raw()))") \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
-## make backup [BACKUP_DIR=…]: the database (one consistent snapshot) and MEDIA_ROOT,
-## safe while the site is writing; make restore BACKUP_DIR=… into an empty database
+## make backup [BACKUP_DIR=…]: the database (one consistent snapshot) and the stored
+## files (MEDIA_ROOT or the S3 bucket), safe while the site is writing;
+## make restore BACKUP_DIR=… into an empty database and an empty storage
 BACKUP_DIR ?= var/backups/$(shell date -u +%Y%m%dT%H%M%SZ)
 backup: install
 	$(PY) manage.py backup $(BACKUP_DIR)

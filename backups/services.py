@@ -1,9 +1,13 @@
 """Back up the database and the stored files together, and put them back.
 
 A backup is a directory: the database (``database.dump`` from pg_dump, or
-``database.sqlite3``), ``media/`` with a copy of MEDIA_ROOT, and ``manifest.json``,
-written last, which describes the snapshot: row counts per table, and every file with
-its size and sha256.
+``database.sqlite3``), ``media/`` with a copy of every stored file, and
+``manifest.json``, written last, which describes the snapshot: row counts per table, and
+every file with its size and sha256.
+
+Stored files are read and written through the default storage (``STORAGES``): local disk
+(MEDIA_ROOT) or an S3-compatible bucket, never by path. The backup's layout is the same
+either way, so a backup of one restores into the other.
 
 Consistency under write load: the database snapshot is taken first and the files are
 copied after it. Stored files are written once under new names before the row that
@@ -12,8 +16,8 @@ reference; the manifest marks those files ``referenced`` and lists any reference
 that was gone by the time it was copied.
 
 A restore checks the whole backup against its manifest before it touches anything,
-goes only into an empty database and an empty MEDIA_ROOT (unless forced), and checks
-the row counts and every file's hash again afterwards.
+goes only into an empty database and an empty storage (unless forced), and checks the
+row counts and every file's hash again afterwards, read back from the storage.
 """
 
 import datetime
@@ -28,6 +32,8 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, default_storage, storages
 from django.db import connections, models
 
 from .engines import BACKUP, DUMP_FILES, RESTORE, BackupError, sqlite_tables
@@ -77,29 +83,81 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _copy_hashed(source: Path, target: Path) -> tuple[int, str]:
-    """Copy through a temporary name, hashing the bytes written: the hash describes the
-    copy, even if the source changes meanwhile. Returns (size, sha256)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
+def _hashed(reader, writer) -> tuple[int, str]:
     digest, size = hashlib.sha256(), 0
-    with open(source, "rb") as reader, open(partial, "wb") as writer:
-        while chunk := reader.read(_CHUNK):
-            digest.update(chunk)
-            writer.write(chunk)
-            size += len(chunk)
-    os.replace(partial, target)
+    while chunk := reader.read(_CHUNK):
+        digest.update(chunk)
+        writer.write(chunk)
+        size += len(chunk)
     return size, digest.hexdigest()
 
 
-def _stored_files(root: Path) -> list[str]:
-    if not root.is_dir():
-        return []
-    return sorted(
-        str(Path(dirpath, name).relative_to(root)).replace(os.sep, "/")
-        for dirpath, _, names in os.walk(root)
-        for name in names
+def _copy_out(storage: Storage, name: str, target: Path) -> tuple[int, str]:
+    """Copy a stored file to ``target`` through a temporary name, hashing the bytes
+    written: the hash describes the copy, even if the stored file changes meanwhile.
+    Returns (size, sha256); FileNotFoundError if the file is gone."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    with storage.open(name, "rb") as reader, open(partial, "wb") as writer:
+        size, sha256 = _hashed(reader, writer)
+    os.replace(partial, target)
+    return size, sha256
+
+
+def _stored_sha256(storage: Storage, name: str) -> str:
+    digest = hashlib.sha256()
+    with storage.open(name, "rb") as reader:
+        while chunk := reader.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _copy_in(storage: Storage, source: Path, name: str) -> int:
+    """Store ``source`` under exactly ``name`` (replacing a file there); returns its size."""
+    if storage.exists(name):
+        storage.delete(name)
+    with open(source, "rb") as handle:
+        stored = storage.save(name, File(handle, name=name))
+    if stored != name:
+        raise BackupError(f"The storage kept {name} as {stored}; restore into an empty storage.")
+    return source.stat().st_size
+
+
+def _stored_files(storage: Storage, folder: str = "") -> list[str]:
+    """Every file in the storage, by name (folders joined with /)."""
+    try:
+        folders, names = storage.listdir(folder)
+    except FileNotFoundError:
+        return []  # a MEDIA_ROOT not made yet
+    found = [f"{folder}{name}" for name in names]
+    for sub in folders:
+        found += _stored_files(storage, f"{folder}{sub}/")
+    return sorted(found)
+
+
+def _where(storage: Storage) -> tuple[str, str]:
+    """(where the files are, what kind of place) for messages."""
+    if isinstance(storage, FileSystemStorage):
+        return f"MEDIA_ROOT {storage.location}", "MEDIA_ROOT"
+    bucket = getattr(storage, "bucket_name", None)
+    if bucket:
+        return f"The bucket {bucket}", "bucket"
+    return f"The storage {type(storage).__name__}", "storage"
+
+
+def _storage() -> Storage:
+    """The default storage, which every FileField uses: a field with a storage of its
+    own would have files this backup does not copy, so it is refused."""
+    others = sorted(
+        f"{model._meta.label}.{model_field.name}"
+        for model in apps.get_models()
+        for model_field in model._meta.concrete_fields
+        if isinstance(model_field, models.FileField) and model_field.storage is not default_storage
     )
+    if others:
+        raise BackupError(f"{', '.join(others)} keep files outside the default storage; "
+                          "backups copy only the default storage.")
+    return storages["default"]
 
 
 def _utc_now() -> str:
@@ -107,15 +165,18 @@ def _utc_now() -> str:
 
 
 def backup_create(*, directory: Path, database: str = "default") -> dict:
-    """Snapshot the database, then copy MEDIA_ROOT, into ``directory`` (new or empty);
-    returns the manifest, also written to ``directory/manifest.json``."""
+    """Snapshot the database, then copy every stored file, into ``directory`` (new or
+    empty); returns the manifest, also written to ``directory/manifest.json``."""
     directory = Path(directory)
     vendor = _vendor(database)
     if directory.exists() and any(directory.iterdir()):
         raise BackupError(f"{directory} is not empty; back up into a new directory.")
-    media_root = Path(settings.MEDIA_ROOT).resolve()
-    if directory.resolve().is_relative_to(media_root):
-        raise BackupError(f"{directory} is inside MEDIA_ROOT ({media_root}); back up somewhere else.")
+    storage = _storage()
+    if isinstance(storage, FileSystemStorage):
+        media_root = Path(storage.location).resolve()
+        if directory.resolve().is_relative_to(media_root):
+            raise BackupError(
+                f"{directory} is inside MEDIA_ROOT ({media_root}); back up somewhere else.")
     directory.mkdir(parents=True, exist_ok=True)
     created_at, started = _utc_now(), time.monotonic()
 
@@ -124,9 +185,9 @@ def backup_create(*, directory: Path, database: str = "default") -> dict:
     database_seconds = time.monotonic() - started
 
     files = []
-    for name in _stored_files(media_root):
+    for name in _stored_files(storage):
         try:
-            size, sha256 = _copy_hashed(media_root / name, directory / MEDIA_DIR / name)
+            size, sha256 = _copy_out(storage, name, directory / MEDIA_DIR / name)
         except FileNotFoundError:
             continue  # removed since the walk; if a row names it, it is listed as missing
         files.append({"path": name, "size": size, "sha256": sha256,
@@ -140,6 +201,7 @@ def backup_create(*, directory: Path, database: str = "default") -> dict:
         "seconds": {"database": round(database_seconds, 3),
                     "total": round(time.monotonic() - started, 3)},
         "commit": _commit(),
+        "storage": _where(storage)[0],
         "database": {
             "vendor": vendor,
             "file": dump_path.name,
@@ -209,7 +271,7 @@ def _row_counts(alias: str, tables) -> dict[str, int]:
 
 
 def backup_restore(*, directory: Path, force: bool = False, database: str = "default") -> RestoreReport:
-    """Restore a backup into an empty database and an empty MEDIA_ROOT (``force``
+    """Restore a backup into an empty database and an empty storage (``force``
     replaces what is there). Everything is checked before anything changes."""
     directory, started = Path(directory), time.monotonic()
     manifest = read_manifest(directory)
@@ -219,8 +281,8 @@ def backup_restore(*, directory: Path, force: bool = False, database: str = "def
                           f"DATABASE_URL points at {vendor}.")
     name = connections[database].settings_dict["NAME"]
     existing = _existing_tables(database)
-    media_root = Path(settings.MEDIA_ROOT)
-    stored = _stored_files(media_root)
+    storage = _storage()
+    stored = _stored_files(storage)
     if not force:
         if existing:
             raise BackupError(
@@ -228,18 +290,21 @@ def backup_restore(*, directory: Path, force: bool = False, database: str = "def
                 "Restore into a new, empty database, or pass --force to replace everything in it."
             )
         if stored:
+            where, kind = _where(storage)
             raise BackupError(
-                f"MEDIA_ROOT {media_root} already holds {len(stored)} file(s). "
-                "Restore into an empty MEDIA_ROOT, or pass --force to overwrite the files the backup holds."
+                f"{where} already holds {len(stored)} file(s). "
+                f"Restore into an empty {kind}, or pass --force to overwrite the files the backup holds."
             )
 
     RESTORE[vendor](database, directory / manifest["database"]["file"], force=force and bool(existing))
 
     report = RestoreReport(missing_files=list(manifest.get("missing_files", [])))
     for entry in manifest["files"]:
-        size, sha256 = _copy_hashed(directory / MEDIA_DIR / entry["path"], media_root / entry["path"])
+        size = _copy_in(storage, directory / MEDIA_DIR / entry["path"], entry["path"])
+        # Read back from the storage: what is stored, not what was sent, must match.
+        sha256 = _stored_sha256(storage, entry["path"])
         if sha256 != entry["sha256"]:
-            raise BackupError(f"{media_root / entry['path']} was written with sha256 {sha256}, "
+            raise BackupError(f"{entry['path']} was stored with sha256 {sha256}, "
                               f"not {entry['sha256']} as in the manifest.")
         report.files += 1
         report.bytes += size

@@ -15,6 +15,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from .storage import storages_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -443,16 +445,9 @@ STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "assets"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
-        )
-    },
-}
+# Stored files: local disk (MEDIA_ROOT) by default, an S3-compatible bucket when
+# AWS_STORAGE_BUCKET_NAME is set; static files always on local disk (storage.py).
+STORAGES = storages_from_env(env, debug=DEBUG)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Wagtail ----------------------------------------------------------------------

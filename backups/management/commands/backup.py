@@ -6,9 +6,9 @@ from backups.services import BackupError, backup_create
 
 
 class Command(BaseCommand):
-    help = ("Back up the database (one consistent snapshot) and the stored files (MEDIA_ROOT) "
-            "into a new directory, with a manifest of row counts and file hashes. Safe while "
-            "the site is serving and writing.")
+    help = ("Back up the database (one consistent snapshot) and the stored files (MEDIA_ROOT "
+            "or the S3 bucket, whichever STORAGES names) into a new directory, with a "
+            "manifest of row counts and file hashes. Safe while the site is serving and writing.")
 
     def add_arguments(self, parser):
         parser.add_argument("directory", type=Path, help="a new or empty directory for the backup")

@@ -7,7 +7,8 @@ from backups.services import BackupError, backup_restore
 
 class Command(BaseCommand):
     help = ("Restore a backup made by `manage.py backup` into the (new, empty) database "
-            "DATABASE_URL points at and into MEDIA_ROOT, checking every row count and file "
+            "DATABASE_URL points at and into the (empty) storage STORAGES names, MEDIA_ROOT or "
+            "an S3 bucket, checking every row count and file "
             "hash against the backup's manifest.")
 
     def add_arguments(self, parser):
