@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/kapstone
 REDIS ?= redis://127.0.0.1:6379/0
 
-.PHONY: demo install interop-verifier migrate test test-integration test-e2e test-all check-deploy bandit sbom bench backup restore clean
+.PHONY: demo totp install interop-verifier migrate test test-integration test-e2e test-all check-deploy bandit sbom bench backup restore clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ migrate: install
 ## logins are the last lines printed before the server starts.
 ## The site is off DEBUG unless told; these development targets turn it on unless the
 ## environment already says (a production shell that exports DEBUG=False keeps it).
-demo migrate backup restore: export DEBUG ?= True
+demo migrate backup restore totp: export DEBUG ?= True
 PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 DEMO_MAIL ?= var/demo-mail
@@ -35,6 +35,11 @@ demo: migrate
 	SITE_URL=$(SITE_URL) EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
 	EMAIL_FILE_PATH=$(DEMO_MAIL) $(PY) manage.py load_demo
 	SITE_URL=$(SITE_URL) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## make totp [WHO=admin@kapstone.test]: a demo account's current six-digit code
+WHO ?= admin@kapstone.test
+totp: install
+	@$(PY) manage.py demo_totp $(WHO)
 
 ## make test: the whole fast suite (SQLite, eager tasks)
 test: install

@@ -287,9 +287,10 @@ class Command(BaseCommand):
             label = ", ".join(r.value for r in roles) or "Trainee"
             out.write(f"  {label:<18} {email:<34} {name}")
         out.write(
-            "\nTrainers and the program admin must pass two-factor authentication. Their\n"
-            f"authenticator secret is {DEMO_TOTP_SECRET} (add it to any TOTP app), or print\n"
-            "the current code with:  .venv/bin/python manage.py demo_totp admin@kapstone.test\n"
+            "\nTrainers, the curriculum editor and the program admin must pass two-factor\n"
+            f"authentication. Their authenticator secret is {DEMO_TOTP_SECRET}\n"
+            "(add it to any TOTP app), or print the current code with:\n"
+            "  make totp WHO=admin@kapstone.test\n"
             "\nJordan Ellis and Priya Raman have each logged two consultations with notes: an E1\n"
             "case consultation their trainer confirmed (the trainer reads its notes) and an E2\n"
             "session whose notes only they can read (encrypted in the database).\n"
