@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.utils.crypto import get_random_string
 
 from jobs.services import enqueue
+from notifications.tasks import send_email
 
 from . import throttle
-from .tasks import send_email
 
 
 def _duration(seconds: int) -> str:

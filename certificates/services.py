@@ -19,6 +19,7 @@ from accounts.roles import Role, has_role
 from audit.services import audit_record
 from courses.models import Enrolment
 from jobs.services import enqueue
+from notifications.services import notify
 
 from . import badge
 from .credentials import conformance, keys, proof, status_list, verifier
@@ -83,10 +84,9 @@ def _require_program_admin(actor, enrolment: Enrolment) -> None:
         raise PermissionDenied("Nobody issues or revokes their own certificate.")
 
 
-def _notify(to: str, subject: str, body: str) -> None:
-    from accounts.tasks import send_email
-
-    enqueue(send_email, to=[to], subject=subject, body=body)
+def _certificates_url() -> str:
+    """The trainee's own certificates page, as a link in an e-mail."""
+    return settings.SITE_URL + reverse("certificates:mine")
 
 
 def _next_serial(now) -> str:
@@ -183,17 +183,12 @@ def _certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, boo
     from .tasks import render_certificate_pdf
 
     enqueue(render_certificate_pdf, certificate_id=certificate.pk)
-    _notify(
-        enrolment.trainee.email,
-        f"[Kapstone] Your certificate: {enrolment.cohort.program.name}",
-        f"Congratulations — {actor} has issued your certificate for the "
-        f"{enrolment.cohort.program.name}.\n\n"
-        f"Serial number: {certificate.serial}\n"
-        f"Download the PDF and your Open Badges credential: "
-        f"{settings.SITE_URL}{reverse('certificates:mine')}\n"
-        f"Anyone can check it at: {certificate.get_verify_url()}\n\n"
-        f"{badge.NO_LICENSE_STATEMENT}\n",
-    )
+    notify(enrolment.trainee.email, "certificate_issued", {
+        "issued_by": str(actor), "program": enrolment.cohort.program.name,
+        "serial": certificate.serial, "certificates_url": _certificates_url(),
+        "verify_url": certificate.get_verify_url(),
+        "no_license_statement": badge.NO_LICENSE_STATEMENT,
+    })
     return certificate, True
 
 
@@ -221,14 +216,11 @@ def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certi
     audit_record(verb="certificate.revoked", target=certificate, actor=actor,
                  details={"serial": certificate.serial, "reason": certificate.revocation_reason})
     program = certificate.enrolment.cohort.program
-    _notify(
-        certificate.enrolment.trainee.email,
-        f"[Kapstone] Your certificate {certificate.serial} was revoked",
-        f"Your certificate {certificate.serial} for the {program.name} was revoked on "
-        f"{certificate.revoked_at:%d %B %Y}.\n\nReason: {certificate.revocation_reason}\n\n"
-        f"Its verification page now shows it as revoked: {certificate.get_verify_url()}\n"
-        f"Contact the program if you have questions: {settings.SITE_URL}{reverse('certificates:mine')}\n",
-    )
+    notify(certificate.enrolment.trainee.email, "certificate_revoked", {
+        "serial": certificate.serial, "program": program.name,
+        "revoked_on": certificate.revoked_at, "reason": certificate.revocation_reason,
+        "verify_url": certificate.get_verify_url(), "certificates_url": _certificates_url(),
+    })
     return certificate
 
 
@@ -337,17 +329,10 @@ def certificate_credential_mend(*, certificate_id: int) -> list[str]:
                  details={"serial": certificate.serial, "problems": problems[:5]})
     if certificate.is_live:
         program = certificate.enrolment.cohort.program
-        _notify(
-            certificate.enrolment.trainee.email,
-            f"[Kapstone] Your Open Badges credential for {certificate.serial} was replaced",
-            f"We have replaced the Open Badges credential file of your certificate "
-            f"{certificate.serial} ({program.name}) with a newly signed copy. The certificate "
-            f"is unchanged: the same serial number, issue date and verification page.\n\n"
-            f"The old file may be rejected by verifiers other than ours. If you saved it in a "
-            f"wallet or shared it, please replace it with the new one from "
-            f"{settings.SITE_URL}{reverse('certificates:mine')}\n\n"
-            f"Anyone can check your certificate at: {certificate.get_verify_url()}\n",
-        )
+        notify(certificate.enrolment.trainee.email, "certificate_credential_replaced", {
+            "serial": certificate.serial, "program": program.name,
+            "certificates_url": _certificates_url(), "verify_url": certificate.get_verify_url(),
+        })
     return problems
 
 

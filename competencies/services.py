@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record
+from notifications.services import notify
 
 from .models import EvidenceItem, Framework, FrameworkVersion, Outcome, SignOff, SignOffRequest
 from .standing import records_changed
@@ -211,14 +212,6 @@ def evidence_add(
     return item
 
 
-def _notify(to: list[str], subject: str, body: str) -> None:
-    from accounts.tasks import send_email
-    from jobs.services import enqueue
-
-    if to:
-        enqueue(send_email, to=to, subject=subject, body=body)
-
-
 @transaction.atomic
 def signoff_request(*, actor, enrolment, outcome_code: str, message: str = "", evidence_ids=()) -> "SignOffRequest":
     """The trainee asks their trainers to review an outcome."""
@@ -248,12 +241,10 @@ def signoff_request(*, actor, enrolment, outcome_code: str, message: str = "", e
         .values_list("trainer__email", flat=True)
         .distinct()
     )
-    _notify(
-        sorted(set(trainers)),
-        f"[Kapstone] Review requested: {outcome.code}",
-        f"{enrolment.trainee} asks you to review {outcome.code} ({outcome.statement[:120]}). "
-        "Open your queue in Kapstone to decide.",
-    )
+    notify(sorted(set(trainers)), "signoff_requested", {
+        "trainee": str(enrolment.trainee), "outcome_code": outcome.code,
+        "outcome_statement": outcome.statement,
+    })
     return request
 
 
@@ -296,13 +287,10 @@ def signoff_decide(
         verb="signoff.decided", target=signoff, actor=trainer,
         details={"outcome": outcome.code, "decision": decision, "request": getattr(request, "pk", None)},
     )
-    _notify(
-        [enrolment.trainee.email],
-        f"[Kapstone] {outcome.code}: {signoff.get_decision_display()}",
-        f"{trainer} decided {signoff.get_decision_display().lower()} on {outcome.code}."
-        + (f"\n\nTheir comment: {comment}" if comment else "")
-        + "\n\nSee My outcomes in Kapstone.",
-    )
+    notify(enrolment.trainee.email, "signoff_decided", {
+        "trainer": str(trainer), "outcome_code": outcome.code,
+        "decision": signoff.get_decision_display(), "comment": comment,
+    })
     return signoff
 
 
@@ -322,7 +310,7 @@ def review_digest_send() -> int:
     by_record = {(r.enrolment.trainee_id, r.enrolment.cohort_id): [] for r in pending}
     for r in pending:
         by_record[(r.enrolment.trainee_id, r.enrolment.cohort_id)].append(r)
-    lines: dict[str, list[str]] = {}
+    waiting: dict[str, list[dict]] = {}
     for trainer_email, trainee_id, cohort_id in (
         TrainerAssignment.objects.current()
         .filter(trainee_id__in={k[0] for k in by_record}, cohort_id__in={k[1] for k in by_record})
@@ -331,17 +319,13 @@ def review_digest_send() -> int:
         .distinct()
     ):
         for r in by_record.get((trainee_id, cohort_id), []):
-            entry = f"- {r.outcome_code} for {r.enrolment.trainee}, asked {r.requested_at:%d %b %Y}"
-            if entry not in lines.setdefault(trainer_email, []):
-                lines[trainer_email].append(entry)
-    for email, entries in lines.items():
-        _notify(
-            [email],
-            f"[Kapstone] {len(entries)} review request{'s' if len(entries) != 1 else ''} waiting",
-            "These trainees are waiting for your decision, oldest first:\n\n" + "\n".join(entries)
-            + "\n\nOpen your queue in Kapstone to decide.",
-        )
-    return len(lines)
+            entry = {"outcome_code": r.outcome_code, "trainee": str(r.enrolment.trainee),
+                     "requested_at": r.requested_at}
+            if entry not in waiting.setdefault(trainer_email, []):
+                waiting[trainer_email].append(entry)
+    for email, requests in waiting.items():
+        notify(email, "signoff_review_digest", {"requests": requests})
+    return len(waiting)
 
 
 # --- Versions ---------------------------------------------------------------------

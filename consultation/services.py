@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from audit.services import audit_record
+from notifications.services import notify
 from courses.models import Enrolment, TrainerAssignment
 
 from .models import ConsultationSession, new_group_id
@@ -91,13 +92,6 @@ def _lock_enrolment(enrolment) -> Enrolment:
     )
 
 
-def _notify(to: str, subject: str, body: str) -> None:
-    from accounts.tasks import send_email
-    from jobs.services import enqueue
-
-    enqueue(send_email, to=[to], subject=subject, body=body)
-
-
 # Notes are private: an error report shows no variable of this or any deeper frame
 # (transaction.atomic's wrapper and the database layer hold the notes too).
 @sensitive_variables()
@@ -122,9 +116,10 @@ def session_log(*, actor, enrolment, trainer, date, minutes, category, start_tim
     audit_record(verb="consultation.logged", target=session, actor=actor,
                  details={"category": category, "minutes": minutes, "date": date.isoformat(),
                           "corrects": getattr(corrects, "pk", None)})
-    _notify(trainer.email, f"[Kapstone] Please confirm a {category} session",
-            f"{enrolment.trainee} logged a {minutes}-minute {category} consultation with you on "
-            f"{date:%d %b %Y}. Open your queue in Kapstone to confirm or dispute it.")
+    # The notes stay out: the message names the session, never what was said in it.
+    notify(trainer.email, "consultation_session_logged", {
+        "trainee": str(enrolment.trainee), "minutes": minutes, "category": category, "date": date,
+    })
     return session
 
 
@@ -243,9 +238,10 @@ def session_confirm(*, trainer, session, revision: int) -> ConsultationSession:
         )
     audit_record(verb="consultation.confirmed", target=session, actor=trainer,
                  details={"minutes": session.minutes, "category": session.category})
-    _notify(session.enrolment.trainee.email, f"[Kapstone] {session.category} session confirmed",
-            f"{trainer} confirmed your {session.minutes}-minute {session.category} session of "
-            f"{session.date:%d %b %Y}.")
+    notify(session.enrolment.trainee.email, "consultation_session_confirmed", {
+        "trainer": str(trainer), "minutes": session.minutes, "category": session.category,
+        "date": session.date,
+    })
     return session
 
 
@@ -261,9 +257,10 @@ def session_dispute(*, trainer, session, revision: int, comment: str) -> Consult
     session.decided_at = timezone.now()
     session.save(update_fields=["status", "trainer_comment", "decided_at", "updated_at"])
     audit_record(verb="consultation.disputed", target=session, actor=trainer)
-    _notify(session.enrolment.trainee.email, f"[Kapstone] {session.category} session disputed",
-            f"{trainer} disputed your {session.category} session of {session.date:%d %b %Y}: "
-            f"{comment}\n\nCorrect and resubmit it from My hours.")
+    notify(session.enrolment.trainee.email, "consultation_session_disputed", {
+        "trainer": str(trainer), "category": session.category, "date": session.date,
+        "comment": comment,
+    })
     return session
 
 
@@ -306,9 +303,10 @@ def _log_correction(actor, original, values):
     )
     audit_record(verb="consultation.correction_logged", target=session, actor=actor,
                  details={"corrects": original.pk})
-    _notify(session.trainer.email, f"[Kapstone] Please confirm a correction ({session.category})",
-            f"{enrolment.trainee} corrected a confirmed session of {original.date:%d %b %Y}. "
-            "Open your queue in Kapstone to confirm or dispute the correction.")
+    notify(session.trainer.email, "consultation_correction_logged", {
+        "trainee": str(enrolment.trainee), "category": session.category,
+        "original_date": original.date,
+    })
     return session
 
 
@@ -341,9 +339,9 @@ def group_session_log(*, trainer, enrolments, date, minutes, category, start_tim
                  details={"group": str(group), "trainees": len(created), "minutes": minutes,
                           "category": category})
     for session in created:
-        _notify(session.enrolment.trainee.email, f"[Kapstone] Group {category} session recorded",
-                f"{trainer} recorded a {minutes}-minute group {category} session on "
-                f"{date:%d %b %Y} in your log, confirmed.")
+        notify(session.enrolment.trainee.email, "consultation_group_session_recorded", {
+            "trainer": str(trainer), "minutes": minutes, "category": category, "date": date,
+        })
     return created
 
 
@@ -394,15 +392,14 @@ def pending_reminders_send() -> int:
         .order_by("trainer_id", "date")
     )
     now = timezone.now()
-    by_trainer: dict[str, list[str]] = {}
+    by_trainer: dict[str, list[dict]] = {}
     for session in cutoff_rows:
         days = session.enrolment.cohort.program.pending_reminder_days
         if session.created_at <= now - datetime.timedelta(days=days):
-            by_trainer.setdefault(session.trainer.email, []).append(
-                f"- {session.enrolment.trainee}: {session.category}, {session.minutes} min on {session.date:%d %b %Y}"
-            )
-    for email, lines in by_trainer.items():
-        _notify(email, f"[Kapstone] {len(lines)} consultation entr{'y' if len(lines) == 1 else 'ies'} waiting",
-                "These consultation entries are still waiting for your confirmation:\n\n" + "\n".join(lines)
-                + "\n\nOpen your queue in Kapstone to confirm or dispute them.")
+            by_trainer.setdefault(session.trainer.email, []).append({
+                "trainee": str(session.enrolment.trainee), "category": session.category,
+                "minutes": session.minutes, "date": session.date,
+            })
+    for email, entries in by_trainer.items():
+        notify(email, "consultation_pending_reminder", {"entries": entries})
     return len(by_trainer)

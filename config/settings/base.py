@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "consultation",
     "certificates",
     "jobs",
+    "notifications",
     "backups",
     "cms",
     "wagtail.contrib.forms",
@@ -228,6 +229,8 @@ else:
     EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Kapstone <no-reply@kapstone.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Every subject starts with it: Kapstone's notifications, allauth's and the admins' errors.
+EMAIL_SUBJECT_PREFIX = "[Kapstone] "
 if env("EMAIL_FILE_PATH", default=""):
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
 
@@ -274,7 +277,7 @@ SESSION_IDLE_TIMEOUT_STAFF = env.int("SESSION_IDLE_TIMEOUT_STAFF", default=30 * 
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=12 * 60 * 60)
 SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=24 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Kapstone] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = EMAIL_SUBJECT_PREFIX
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # The client address (rate limits, audit trail) is REMOTE_ADDR unless the site runs
 # behind this many reverse proxies, each appending to X-Forwarded-For; only then is the

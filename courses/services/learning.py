@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from audit.services import audit_record
+from notifications.services import notify
 
 from ..models import Application, Enrolment, KnowledgeCheckAttempt, LessonProgress, Reflection
 from .people import enrolment_create
@@ -216,13 +217,6 @@ def application_submit(*, applicant, cohort, attest_scope: bool, **license_field
     return application
 
 
-def _notify(application: Application, subject: str, body: str) -> None:
-    from accounts.tasks import send_email
-    from jobs.services import enqueue
-
-    enqueue(send_email, to=[application.applicant.email], subject=subject, body=body)
-
-
 @transaction.atomic
 def application_approve(*, actor, application: Application) -> Enrolment:
     """Approve: enrol the applicant (license verified by the approving admin) and tell them."""
@@ -246,12 +240,7 @@ def application_approve(*, actor, application: Application) -> Enrolment:
     application.enrolment = enrolment
     application.save()
     audit_record(verb="application.approved", target=application, actor=actor)
-    _notify(
-        application,
-        f"[Kapstone] Welcome to {application.cohort}",
-        f"Your application to {application.cohort} has been approved and your license "
-        f"verified. Sign in to start the curriculum.",
-    )
+    notify(application.applicant.email, "application_approved", {"cohort": str(application.cohort)})
     return enrolment
 
 
@@ -274,10 +263,7 @@ def application_decline(*, actor, application: Application, reason: str) -> Appl
     application.decline_reason = reason
     application.save()
     audit_record(verb="application.declined", target=application, actor=actor)
-    _notify(
-        application,
-        f"[Kapstone] Your application to {application.cohort}",
-        f"Your application to {application.cohort} was not approved.\n\nReason: {reason}\n\n"
-        "You are welcome to contact the program admin or apply again.",
-    )
+    notify(application.applicant.email, "application_declined", {
+        "cohort": str(application.cohort), "reason": reason,
+    })
     return application

@@ -136,8 +136,8 @@ def test_a_sqlite_backup_carries_no_remnant_of_forgotten_rows(world, tmp_path, m
     from jobs.models import Job
 
     secret = "https://kapstone.test/accounts/password/reset/key/remnant-" + "x" * 40
-    kept = Job.objects.create(name="accounts.tasks.send_email", kwargs={"body": secret})
-    gone = Job.objects.create(name="accounts.tasks.send_email", kwargs={"body": secret + "-2"})
+    kept = Job.objects.create(name="notifications.tasks.send_email", kwargs={"body": secret})
+    gone = Job.objects.create(name="notifications.tasks.send_email", kwargs={"body": secret + "-2"})
     Job.objects.filter(pk=kept.pk).update(kwargs={})
     gone.delete()
     backup = tmp_path / "backup"

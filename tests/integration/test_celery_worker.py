@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.factories import PASSWORD, UserFactory
-from accounts.tasks import send_email
 from jobs.models import Job
 from jobs.services import enqueue
+from notifications.tasks import send_email
 
 pytestmark = [
     pytest.mark.integration,
@@ -46,7 +46,7 @@ def test_sign_up_email_is_delivered_by_the_worker_after_commit(client, celery_wo
     assert client.get(link.group(1)).status_code == 200
     client.post(link.group(1))
     assert EmailAddress.objects.get(email=address).verified
-    eventually(lambda: Job.objects.filter(name="accounts.tasks.send_email", status=Job.Status.DONE).count() == 1,
+    eventually(lambda: Job.objects.filter(name=send_email.job_name, status=Job.Status.DONE).count() == 1,
                what="the e-mail job marked done")
     assert "jobs.tasks.run_job" in celery_worker.log_path.read_text()
 

@@ -60,6 +60,6 @@ def test_repeated_issue_jobs_and_duplicate_deliveries_give_one_certificate_and_o
     wait_for_mail(Certificate.objects.get().serial)
     assert len([m for m in delivered(mail_dir) if "Your certificate" in m]) == 1
     # Sent mail leaves nothing readable behind: its sealed payload is forgotten.
-    mail_jobs = Job.objects.filter(name="accounts.tasks.send_email")
+    mail_jobs = Job.objects.filter(name="notifications.tasks.send_email")
     assert mail_jobs.exists() and all(job.kwargs == {} for job in mail_jobs)
     assert not mail_jobs.filter(status=Job.Status.DONE).exclude(sealed="").exists()

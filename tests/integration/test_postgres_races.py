@@ -142,14 +142,14 @@ def test_confirming_hours_locks_the_entry_not_the_people_or_the_program(pair, mo
         date=timezone.localdate() - datetime.timedelta(days=1), minutes=60, category="E1",
     )
     inside, release, outcome = threading.Event(), threading.Event(), {}
-    notify = services._notify
+    notify = services.notify
 
     def notify_when_released(*args, **kwargs):
         inside.set()  # the confirmation holds its locks until this returns and it commits
         release.wait(timeout=15)
         return notify(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_notify", notify_when_released)
+    monkeypatch.setattr(services, "notify", notify_when_released)
 
     def confirm():
         try:

@@ -7,11 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
-from accounts.tasks import send_email
 from audit.models import AuditEvent
 from jobs import services
 from jobs.models import Job
 from jobs.registry import job
+from notifications.tasks import send_email
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from django.db import connection
 from django.urls import reverse
 
 from accounts.factories import UserFactory
-from accounts.tasks import send_email
 from jobs import services
 from jobs.models import Job
+from notifications.tasks import send_email
 
 pytestmark = pytest.mark.django_db
 
