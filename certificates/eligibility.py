@@ -187,10 +187,11 @@ def standing_for(enrolments: list[Enrolment]) -> dict[int, Standing]:
     ``enrolments`` come with ``cohort__program`` loaded. Queries: program pages (1),
     outcome statements (1), plus the record set form's for the enrolments not cached.
     """
+    from django.core.cache import cache
+
     from cms.models import ProgramPage
     from competencies.models import Outcome
     from courses.selectors.learning import curriculum_stamp
-    from django.core.cache import cache
 
     if not enrolments:
         return {}

@@ -1,8 +1,8 @@
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from wagtail import hooks
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
 
 from audit.services import audit_record
 

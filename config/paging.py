@@ -11,7 +11,6 @@ from django.http import QueryDict
 
 from config.forms import posted_int
 
-
 MAX_PAGE = 10_000
 
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from audit.services import audit_record
-from notifications.services import notify
 from courses.models import Enrolment, TrainerAssignment
+from notifications.services import notify
 
 from .models import ConsultationSession, new_group_id
 

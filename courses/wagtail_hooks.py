@@ -3,14 +3,19 @@ Wagtail's admin. Every save goes through courses.services (validated and audited
 
 from django.core.exceptions import ValidationError
 from wagtail import hooks
-from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from config.admin_search import BoundedSearchIndexView
 from config.forms import add_service_errors
 
 from . import services
-from .admin_forms import AssignmentCreateForm, AssignmentEndForm, EnrolmentCreateForm, EnrolmentEditForm
+from .admin_forms import (
+    AssignmentCreateForm,
+    AssignmentEndForm,
+    EnrolmentCreateForm,
+    EnrolmentEditForm,
+)
 from .models import Cohort, Enrolment, Program, TrainerAssignment
 
 

@@ -201,8 +201,9 @@ def _admitted(policy, role) -> bool:
 
 def test_every_url_declares_a_policy_and_every_role_gets_what_it_promises(records, request):
     """Every URL pattern × every role × every method."""
-    from audit.models import AuditEvent
     from db_snapshot import changed_tables, db_fingerprint
+
+    from audit.models import AuditEvent
 
     world = records
     routes = walk_routes({name: sample(world) for name, (sample, _) in RECORD_URLS.items()})

@@ -12,7 +12,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from config.memory import collector_paused
-
 from courses.models import Enrolment
 
 from ..models import EvidenceItem, Outcome, SignOff, SignOffRequest

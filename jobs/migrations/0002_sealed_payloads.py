@@ -2,7 +2,6 @@
 
 from django.db import migrations, models
 
-
 # The e-mail job: its rows written before sealing carry addresses, bodies and links.
 _MAIL = "accounts.tasks.send_email"
 

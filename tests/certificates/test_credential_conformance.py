@@ -18,7 +18,13 @@ from django.core.management import call_command
 from accounts.models import User
 from certificates import badge, services
 from certificates.credentials import (
-    conformance, jsonld, keys, limits, schema, second_processor, verifier,
+    conformance,
+    jsonld,
+    keys,
+    limits,
+    schema,
+    second_processor,
+    verifier,
 )
 from certificates.models import Certificate, SerialCounter
 from courses.models import Enrolment

@@ -5,11 +5,11 @@ import io
 import json
 
 import pytest
-from certificates.credentials import status_list
 from django.core import mail
 from django.urls import reverse
 
 from certificates import services
+from certificates.credentials import status_list
 from certificates.models import Certificate
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,6 @@ import os
 
 import pytest
 from django.conf import settings
-
 from support import AppServer, Worker, app_env, delivered, wait_until  # same folder
 
 

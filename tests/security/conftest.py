@@ -19,7 +19,10 @@ def populated(complete, settings, tmp_path):
     from accounts.factories import UserFactory
     from certificates.services import certificate_issue
     from competencies.services import (
-        evidence_add, framework_version_draft, framework_version_publish, signoff_request,
+        evidence_add,
+        framework_version_draft,
+        framework_version_publish,
+        signoff_request,
     )
     from consultation.models import HoursExport
     from consultation.services import session_log

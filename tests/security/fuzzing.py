@@ -5,13 +5,13 @@ import hashlib
 import json
 
 from django.apps import apps
-from django.db import connection
 from django.contrib import messages
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.forms import BaseForm
-from hypothesis import strategies as st
 from html_forms import Field, Form
+from hypothesis import strategies as st
 
 MISSING = object()
 

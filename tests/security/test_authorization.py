@@ -333,8 +333,8 @@ def test_a_trainer_cannot_decide_with_another_trainees_request(complete, login):
 
 
 def test_a_group_session_cannot_include_a_trainee_not_assigned_to_the_trainer(complete, login):
-    from courses.factories import EnrolmentFactory, TrainerAssignmentFactory
     from accounts.factories import UserFactory
+    from courses.factories import EnrolmentFactory, TrainerAssignmentFactory
 
     world = complete
     third = EnrolmentFactory(trainee=UserFactory(roles=["Trainee"]), cohort=world.cohort)

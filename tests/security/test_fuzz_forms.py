@@ -14,8 +14,8 @@ add their own audit event).
 """
 
 import importlib
-import os
 import inspect
+import os
 from pathlib import Path
 from unittest import mock
 

@@ -6,9 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from consultation.models import ConsultationSession
-
 from consultation import services
+from consultation.models import ConsultationSession
 
 pytestmark = pytest.mark.django_db
 
