@@ -234,7 +234,7 @@ def _enrol(p: dict, admin, trainers, trainees, cohorts, t: Timings):
                 enrolled_on=cohort.starts_on,
             ))
     with _clock(t, "trainer assignments", "services", 2 * len(trainees)):
-        for i, (trainee, enrolment) in enumerate(zip(trainees, enrolments)):
+        for i, (trainee, enrolment) in enumerate(zip(trainees, enrolments, strict=True)):
             trainer = trainers[min(i // FULL["trainees_per_trainer"], len(trainers) - 1)]
             for role in ("consultant", "assessor"):
                 services.assignment_create(actor=admin, trainer=trainer, trainee=trainee,

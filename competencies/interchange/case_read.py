@@ -379,6 +379,6 @@ def read_case_package(data, report: ImportReport) -> FrameworkPlan | None:
                 statement=items[i].statement, category=items[i].category,
                 evidence_rule=items[i].rule, position=position,
             )
-            for i, code, position in zip(order, codes, positions)
+            for i, code, position in zip(order, codes, positions, strict=True)
         ],
     )

@@ -132,7 +132,7 @@ def fit_codes(
         )
     used = {c for c in explicit if c and len(c) <= CODE_MAX}
     codes = []
-    for index, (code, fallback) in enumerate(zip(explicit, outline)):
+    for index, (code, fallback) in enumerate(zip(explicit, outline, strict=True)):
         if code and len(code) <= CODE_MAX:
             codes.append(code)
             continue

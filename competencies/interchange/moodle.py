@@ -212,7 +212,7 @@ def _read_framework(rows: list[dict], report: ImportReport) -> FrameworkPlan | N
 
     framework_uri = _uri(f"{settings.SITE_URL}/frameworks/moodle", framework["idnumber"])
     outcomes = []
-    for position, (row, code) in enumerate(zip(leaves, codes)):
+    for position, (row, code) in enumerate(zip(leaves, codes, strict=True)):
         uri = _uri(f"{framework_uri}/competencies", row["idnumber"])
         outcomes.append(OutcomePlan(
             identifier=uuid.uuid5(uuid.NAMESPACE_URL, uri), uri=uri, code=code,

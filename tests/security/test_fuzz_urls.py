@@ -137,9 +137,9 @@ def test_hostile_query_strings_get_no_server_errors(populated):
         @given(values=st.lists(STRANGE_TEXT | _SEGMENT, min_size=len(QUERY_NAMES),
                                max_size=len(QUERY_NAMES)))
         def run(values):
-            response = client.get(route.url, dict(zip(QUERY_NAMES, values)))
+            response = client.get(route.url, dict(zip(QUERY_NAMES, values, strict=True)))
             if response.status_code >= 500:
-                errors.append(f"{response.status_code} GET {route.url} {dict(zip(QUERY_NAMES, values))!r:.200}")
+                errors.append(f"{response.status_code} GET {route.url} {dict(zip(QUERY_NAMES, values, strict=True))!r:.200}")
 
         run()
     assert not errors, "\n".join(errors[:40])
