@@ -143,7 +143,7 @@ def _check_upload(upload) -> tuple[str, str]:
         try:
             head.decode("utf-8")
         except UnicodeDecodeError:
-            raise ValidationError({"file": "Text files must be UTF-8."})
+            raise ValidationError({"file": "Text files must be UTF-8."}) from None
     return content_type, name
 
 

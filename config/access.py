@@ -166,4 +166,4 @@ def get_visible_or_404(request, queryset, **lookup):
                 request=request,
                 details={"path": request.path[:200], "model": queryset.model._meta.label_lower},
             )
-        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.")
+        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from None

@@ -140,9 +140,13 @@ def knowledge_check_submit(
     try:
         claims = signing.loads(token, salt=_CHECK_SALT, max_age=CHECK_TOKEN_MAX_AGE)
     except signing.SignatureExpired:
-        raise ValidationError("This answer sheet has expired. Reload the lesson and answer again.")
+        raise ValidationError(
+            "This answer sheet has expired. Reload the lesson and answer again."
+        ) from None
     except signing.BadSignature:
-        raise ValidationError("This answer sheet is not valid. Reload the lesson and answer again.")
+        raise ValidationError(
+            "This answer sheet is not valid. Reload the lesson and answer again."
+        ) from None
     if (claims.get("e"), claims.get("l"), claims.get("c")) != (enrolment.pk, lesson.pk, check_id):
         raise ValidationError("This answer sheet belongs to another check. Reload the lesson.")
     _validate_answers(check, answers)

@@ -189,9 +189,11 @@ def assignment_create(
     try:
         with transaction.atomic():
             assignment.save()
-    except IntegrityError:
+    except IntegrityError as err:
         # Two admins assigning at once: the database's partial unique index decides.
-        raise ValidationError({"trainer": f"{trainer} is already assigned to {trainee} as {role}."})
+        raise ValidationError(
+            {"trainer": f"{trainer} is already assigned to {trainee} as {role}."}
+        ) from err
     TrainerAssignmentRecord.write(assignment, TrainerAssignmentRecord.Event.CREATED, actor)
     audit_record(
         verb="assignment.created",
