@@ -58,6 +58,11 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        self.refuse_unless_insert(args, kwargs)
+        kwargs["force_insert"] = True
+        super().save(**kwargs)
+
     def refuse_unless_insert(self, args=(), kwargs=None) -> None:
         """Raise unless saving would insert a new row (and overwrite nothing)."""
         kwargs = kwargs or {}
@@ -67,11 +72,6 @@ class AppendOnlyModel(models.Model):
         # A new instance given the id of a stored row must not overwrite it.
         if self.pk is not None and type(self)._base_manager.filter(pk=self.pk).exists():
             raise _refuse(self, "updated")
-
-    def save(self, *args, **kwargs):
-        self.refuse_unless_insert(args, kwargs)
-        kwargs["force_insert"] = True
-        super().save(**kwargs)
 
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
         # Reached only by raw saves (fixtures, deserialisation): a row that is already

@@ -94,7 +94,7 @@ def _read_rows(text: str, report: ImportReport) -> list[dict] | None:
             problems.append(f"Row {number} has {len(record)} fields; the header has {len(header)}.")
             continue
 
-        def get(name: str) -> str:
+        def get(name: str, record=record) -> str:
             return record[column[name]].strip() if name in column else ""
 
         rows.append({

@@ -100,13 +100,6 @@ class Outcome(models.Model):
     def __str__(self) -> str:
         return f"{self.code} — {self.statement[:60]}"
 
-    def _refuse_if_published(self):
-        version = FrameworkVersion.objects.filter(pk=self.version_id).values("published_at").first()
-        if version and version["published_at"] is not None:
-            raise PublishedVersionError(
-                "A published framework version is immutable; create a new draft version instead."
-            )
-
     def save(self, *args, **kwargs):
         self._refuse_if_published()
         super().save(*args, **kwargs)
@@ -114,3 +107,10 @@ class Outcome(models.Model):
     def delete(self, *args, **kwargs):
         self._refuse_if_published()
         return super().delete(*args, **kwargs)
+
+    def _refuse_if_published(self):
+        version = FrameworkVersion.objects.filter(pk=self.version_id).values("published_at").first()
+        if version and version["published_at"] is not None:
+            raise PublishedVersionError(
+                "A published framework version is immutable; create a new draft version instead."
+            )

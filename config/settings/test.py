@@ -6,7 +6,10 @@ import os
 # here, before base.py reads it. pytest-django still runs each test with DEBUG off.
 os.environ.setdefault("DEBUG", "True")
 
-from .base import *  # noqa: E402
+# A settings module takes every name of the one it builds on, which only a star import
+# does without listing them (F403); the names this file changes are imported by name.
+from .base import *  # noqa: E402, F403
+from .base import STORAGES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

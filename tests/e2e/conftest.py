@@ -212,7 +212,7 @@ def sign_in(server):
         if "/accounts/2fa/authenticate/" not in page.url:
             return False
         expect(page.get_by_role("heading", level=1)).to_have_text("Two-Factor Authentication")
-        for attempt in range(2):
+        for _ in range(2):
             page.get_by_label("Code").fill(server.totp(email))
             page.get_by_role("button", name="Sign In").click()
             page.wait_for_load_state()

@@ -72,7 +72,7 @@ def _id_routes():
 
 
 @pytest.fixture
-def a_records(records, settings):
+def a_records(records, settings):  # noqa: F811 - pytest injects the imported fixture by this name
     """Trainee A's records, each holding something that must never leak."""
     from courses.models import Application
     from jobs.models import Job
