@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/kapstone
 REDIS ?= redis://127.0.0.1:6379/0
 
-.PHONY: demo totp install interop-verifier migrate test test-integration test-e2e test-all check-deploy bandit sbom bench backup restore clean
+.PHONY: demo totp install interop-verifier migrate test test-integration test-e2e test-all check-deploy lint bandit sbom bench backup restore clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -93,6 +93,12 @@ backup: install
 
 restore: install
 	$(PY) manage.py restore $(BACKUP_DIR)
+
+## Lint with ruff ([tool.ruff] in pyproject.toml: pycodestyle, pyflakes, isort, bugbear,
+## Django rules), tests included. `.venv/bin/ruff check --fix .` sorts imports for you.
+## CI runs it as a stage of its own; make test does not depend on it.
+lint: install
+	$(VENV)/bin/ruff check .
 
 ## Static analysis of the project's own code (not .venv, not tests; see [tool.bandit]):
 ## a medium or high finding fails unless explained in place (`# nosec BXXX - reason`).
