@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 from django.urls import Resolver404, resolve
+
 from url_walk import walk_routes
 
 pytestmark = pytest.mark.django_db
@@ -201,9 +202,8 @@ def _admitted(policy, role) -> bool:
 
 def test_every_url_declares_a_policy_and_every_role_gets_what_it_promises(records, request):
     """Every URL pattern × every role × every method."""
-    from db_snapshot import changed_tables, db_fingerprint
-
     from audit.models import AuditEvent
+    from db_snapshot import changed_tables, db_fingerprint
 
     world = records
     routes = walk_routes({name: sample(world) for name, (sample, _) in RECORD_URLS.items()})

@@ -7,10 +7,10 @@ import subprocess
 import pytest
 from django.core import mail
 from django.test.utils import override_settings
-from pdf_reading import pdf_text  # tests/
-from test_settings import ROOT, _run  # tests/
 
 from certificates import services
+from pdf_reading import pdf_text  # tests/
+from test_settings import ROOT, _run  # tests/
 
 ADDRESS = "http://127.0.0.1:8123"
 

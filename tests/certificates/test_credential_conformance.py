@@ -11,7 +11,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from credential_helpers import pyld_only_nquads  # tests/certificates/
 from django.core import mail
 from django.core.management import call_command
 
@@ -28,6 +27,7 @@ from certificates.credentials import (
 )
 from certificates.models import Certificate, SerialCounter
 from courses.models import Enrolment
+from credential_helpers import pyld_only_nquads  # tests/certificates/
 
 pytestmark = pytest.mark.django_db
 INTEROP = Path(__file__).resolve().parents[1] / "data" / "interop"

@@ -5,13 +5,13 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from pdf_reading import pdf_text  # tests/
 
 from audit.models import AuditEvent
 from certificates import services
 from certificates.credentials import status_list
 from certificates.models import Certificate
 from competencies import services as records
+from pdf_reading import pdf_text  # tests/
 
 pytestmark = pytest.mark.django_db
 

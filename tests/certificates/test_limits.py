@@ -11,12 +11,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from credential_helpers import pyld_only_nquads  # tests/certificates/
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pyld import jsonld as pyld_jsonld
 
 from certificates.credentials import jsonld, limits, multibase, proof, status_list, verifier
 from certificates.credentials.limits import LIMITS, Limits, TooComplex
+from credential_helpers import pyld_only_nquads  # tests/certificates/
 
 INTEROP = Path(__file__).resolve().parents[1] / "data" / "interop"
 NOW = datetime.datetime(2026, 11, 25, tzinfo=datetime.UTC)

@@ -5,7 +5,6 @@ what it says, tells live holders, and does nothing the second time."""
 import io
 
 import pytest
-from credential_helpers import sign_unsafely  # tests/certificates/
 from django.core import mail
 from django.core.management import call_command
 
@@ -13,6 +12,7 @@ from audit.models import AuditEvent
 from certificates import badge, services
 from certificates.credentials import keys, proof, verifier
 from certificates.models import Certificate, StatusList
+from credential_helpers import sign_unsafely  # tests/certificates/
 
 pytestmark = pytest.mark.django_db
 

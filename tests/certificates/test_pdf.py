@@ -3,10 +3,10 @@
 import re
 
 import pytest
-from pdf_reading import pdf_pages, pdf_text  # tests/
 
 from certificates import services
 from certificates.pdf import outcome_columns
+from pdf_reading import pdf_pages, pdf_text  # tests/
 
 
 def _short(n, prefix):

@@ -13,11 +13,11 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
-from test_limits import poison_credential  # same folder
 
 from certificates import sandbox, services, verification, verify_worker
 from certificates.credentials import multibase, proof, verifier
 from certificates.views.api import MAX_REQUEST_BYTES
+from test_limits import poison_credential  # same folder
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ import json
 from pathlib import Path
 
 import pytest
-from credential_helpers import pyld_only_nquads, sign_unsafely  # tests/certificates/
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from certificates.credentials import jsonld, keys, proof, verifier
+from credential_helpers import pyld_only_nquads, sign_unsafely  # tests/certificates/
 
 INTEROP = Path(__file__).resolve().parents[1] / "data" / "interop"
 NOW = datetime.datetime(2026, 11, 25, tzinfo=datetime.UTC)

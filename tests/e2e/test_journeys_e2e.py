@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from lesson_steps import answer_check  # same folder
 
 pytestmark = pytest.mark.e2e

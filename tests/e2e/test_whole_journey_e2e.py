@@ -21,9 +21,10 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
 from lesson_steps import answer_check  # same folder
 from pdf_reading import pdf_text as read_pdf_text  # tests/
-from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 

@@ -5,6 +5,7 @@ import os
 
 import pytest
 from django.conf import settings
+
 from support import AppServer, Worker, app_env, delivered, wait_until  # same folder
 
 

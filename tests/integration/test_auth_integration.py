@@ -7,10 +7,10 @@ from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
-from support import at_once  # same folder
 
 from accounts.factories import PASSWORD, UserFactory, with_totp
 from audit.models import AuditEvent
+from support import at_once  # same folder
 
 pytestmark = [
     pytest.mark.integration,

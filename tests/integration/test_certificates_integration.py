@@ -3,10 +3,10 @@ many admins, clicks and retried tasks race for it."""
 
 
 import pytest
-from support import delivered  # same folder (pytest's rootdir imports)
-from test_postgres_races import race
 
 from certificates.models import Certificate
+from support import delivered  # same folder (pytest's rootdir imports)
+from test_postgres_races import race
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

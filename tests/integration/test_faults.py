@@ -17,10 +17,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
-from support import AppServer, app_env, delivered, free_port  # same folder
 
 from certificates.models import Certificate
 from jobs.models import Job
+from support import AppServer, app_env, delivered, free_port  # same folder
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

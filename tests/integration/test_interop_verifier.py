@@ -17,14 +17,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from support import free_port, wait_until  # same folder
-from test_auth_integration import Browser  # same folder
 
 from accounts.factories import PASSWORD
 from certificates.credentials import multibase
 from certificates.models import Certificate
 from certificates.tasks import issue_certificate
 from jobs.services import enqueue
+from support import free_port, wait_until  # same folder
+from test_auth_integration import Browser  # same folder
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

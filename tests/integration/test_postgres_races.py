@@ -5,11 +5,11 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from support import at_once  # same folder
 
 from accounts.factories import UserFactory, with_totp
 from courses.factories import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
 from courses.models import TrainerAssignment
+from support import at_once  # same folder
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -2,6 +2,7 @@
 
 from django.test import Client
 from django.urls import Resolver404, resolve
+
 from html_forms import Form, forms_in
 from url_walk import walk_routes
 

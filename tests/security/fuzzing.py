@@ -10,8 +10,9 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.forms import BaseForm
-from html_forms import Field, Form
 from hypothesis import strategies as st
+
+from html_forms import Field, Form
 
 MISSING = object()
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.core import mail
 from django.utils import timezone
+
 from pdf_reading import pdf_text  # tests/
 
 SCRIPT = "<script>alert(1)</script>"

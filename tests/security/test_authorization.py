@@ -10,19 +10,19 @@ import datetime
 import re
 
 import pytest
-from db_snapshot import changed_tables, db_fingerprint
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import resolve, reverse
 from django.utils import timezone
-from test_access_policy import ADMITS, accepted_methods, records  # noqa: F401 - fixture
-from url_walk import walk_routes
 
 from accounts.roles import Role
 from competencies.models import EvidenceItem, SignOff, SignOffRequest
 from consultation.models import ConsultationSession
+from db_snapshot import changed_tables, db_fingerprint
+from test_access_policy import ADMITS, accepted_methods, records  # noqa: F401 - fixture
+from url_walk import walk_routes
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,10 @@ import csv
 import io
 
 import pytest
-from crawl import is_ours
 from django.core import mail
 from django.test import Client
+
+from crawl import is_ours
 from journey import BREAKOUT, PAYLOAD, SCRIPT, run_journey
 from url_walk import walk_routes
 

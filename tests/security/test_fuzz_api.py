@@ -5,12 +5,13 @@ The form fuzz (test_fuzz_forms.py) cannot reach it: it takes JSON, not a form.""
 import json
 
 import pytest
-from db_snapshot import db_fingerprint  # tests/
 from django.core.cache import cache
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+
+from db_snapshot import db_fingerprint  # tests/
 
 pytestmark = pytest.mark.django_db
 

@@ -20,15 +20,16 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from crawl import discover, is_ours, our_forms, pages_for
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.forms import BaseForm
 from django.test import Client
-from fuzzing import changed, describe, fingerprint, submissions, too_big, was_rejected
 from hypothesis import HealthCheck, Phase, example, given
 from hypothesis import settings as hsettings
+
+from crawl import discover, is_ours, our_forms, pages_for
+from fuzzing import changed, describe, fingerprint, submissions, too_big, was_rejected
 from url_walk import walk_routes
 
 pytestmark = pytest.mark.django_db

@@ -11,10 +11,11 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 from django.urls import resolve
-from fuzzing import STRANGE_TEXT
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
+
+from fuzzing import STRANGE_TEXT
 from url_walk import walk_routes
 
 pytestmark = pytest.mark.django_db

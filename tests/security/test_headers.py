@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import Resolver404, resolve
+
 from url_walk import walk_routes
 
 pytestmark = pytest.mark.django_db

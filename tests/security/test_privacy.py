@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.views.debug import ExceptionReporter
+
 from journey import run_journey
 
 pytestmark = pytest.mark.django_db
