@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from wagtail.models import Page, ReferenceIndex
 
 from accounts.roles import Role, roles_of
+from config.forms import plain_number
 
 from .models import ProgramPage, PublicCollection
 from .permissions import readable_program_ids
@@ -36,7 +37,7 @@ def document_program_ids(document) -> set[int]:
         .values_list("object_id", flat=True)
     )
     paths = list(
-        Page.objects.live().filter(pk__in=[int(pk) for pk in page_ids if pk.isascii() and pk.isdigit()])
+        Page.objects.live().filter(pk__in=[pk for pk in map(plain_number, page_ids) if pk is not None])
         .values_list("path", flat=True)
     )
     if not paths:

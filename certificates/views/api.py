@@ -56,6 +56,8 @@ def _body(request) -> bytes | None:
     return None if len(body) > MAX_REQUEST_BYTES else body
 
 
+# No CSRF token: other software calls this anonymously with a JSON body, no cookie or
+# session is read, and it changes nothing (a forged cross-site request gains nothing).
 @csrf_exempt
 @access(PUBLIC, methods=POST)
 def credentials_verify(request):

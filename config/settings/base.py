@@ -125,6 +125,16 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------
+# The embedded demo under concurrent writes: readers never wait for the writer (WAL);
+# each transaction takes the write lock as it begins (IMMEDIATE), so two cannot both
+# read and then fail to upgrade with "database is locked"; a writer waits its turn
+# for up to `timeout` seconds. secure_delete zeroes what is deleted or overwritten,
+# so forgotten rows (a sent e-mail's payload) linger neither in the file nor in backups.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
@@ -142,18 +152,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             {"server_side_binding": True, "prepare_threshold": 2}
         )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded demo under concurrent writes: readers never wait for the writer (WAL);
-    # each transaction takes the write lock as it begins (IMMEDIATE), so two cannot both
-    # read and then fail to upgrade with "database is locked"; a writer waits its turn
-    # for up to `timeout` seconds. secure_delete zeroes what is deleted or overwritten,
-    # so forgotten rows (a sent e-mail's payload) linger neither in the file nor in backups.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({
-        "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON"
-        ),
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    })
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery ---------------------------------------------------------
