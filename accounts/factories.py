@@ -2,8 +2,9 @@ import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 
+from core.roles import Role
+
 from .models import User
-from .roles import Role
 
 PASSWORD = "correct-horse-battery"
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from .roles import Role
+from core.roles import Role
 
 
 class PersonForm(forms.Form):

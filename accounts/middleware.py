@@ -6,7 +6,7 @@ from django.contrib.auth import SESSION_KEY, logout
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .roles import roles_of
+from core.roles import roles_of
 
 # Paths a user without a second factor may still reach: enrolling one, leaving, and
 # the static files the enrolment pages need.

@@ -3,8 +3,9 @@
 from django.contrib.auth.models import Group
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from core.roles import Role
+
 from .models import EmailChange, NameChangeRequest, User
-from .roles import Role
 
 
 def people_list(*, search: str = "") -> QuerySet[User]:

@@ -18,9 +18,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from core.roles import Role, forget_roles, roles_of
 
 from .models import EmailChange, NameChangeRequest, User
-from .roles import Role, forget_roles, roles_of
 
 ROLE_NAMES = tuple(role.value for role in Role)
 _NOT_HERE = "This account is managed from the command line, not from the web."

@@ -7,12 +7,12 @@ from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
 from audit.services import audit_record
+from core.roles import forget_roles
 
 from . import throttle
 from .middleware import now as session_now
 from .middleware import session_stamps
 from .models import User
-from .roles import forget_roles
 from .services import email_change_complete
 
 

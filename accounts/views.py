@@ -3,14 +3,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from config.access import GET_POST, PROGRAM_ADMIN, SIGNED_IN, access
-from config.forms import add_service_errors
-from config.paging import window
+from core.access import GET_POST, PROGRAM_ADMIN, SIGNED_IN, access
+from core.forms import add_service_errors
+from core.paging import window
+from core.roles import Role, roles_of
 
 from . import selectors, services
 from .forms import NameChangeRequestForm, NameDecisionForm, PersonForm
 from .models import NameChangeRequest, User
-from .roles import Role, roles_of
 
 # Where each role starts, in the order a person holding several roles is sent.
 _ROLE_HOMES = (

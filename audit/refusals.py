@@ -1,6 +1,7 @@
-"""Refusals made inside Wagtail's admin are audited too.
+"""Every refusal a signed-in user meets is one ``access.refused`` event.
 
-``config/access.py`` audits what the URL policies refuse. A user the ``wagtail-admin``
+``core.access`` refuses by URL policy and by record scope and says so through its
+``access_refused`` signal, received here. A user the ``wagtail-admin``
 policy admits can still be refused by Wagtail's own model permissions (a curriculum
 editor opening trainer assignments); Wagtail answers those through
 ``wagtail.admin.auth.permission_denied``, which has no hook, so it is wrapped here once
@@ -11,12 +12,21 @@ path not covered.)
 
 from functools import wraps
 
+from django.dispatch import receiver
+
+from core.access import access_refused
+
+from .services import audit_record
+
+
+@receiver(access_refused)
+def audit_refusal(sender, request, details, **kwargs):
+    audit_record(verb="access.refused", request=request, details=details)
+
 
 def _audited(permission_denied):
     @wraps(permission_denied)
     def wrapper(request, *args, **kwargs):
-        from .services import audit_record
-
         audit_record(
             verb="access.refused",
             request=request,

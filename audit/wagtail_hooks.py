@@ -5,7 +5,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from config.admin_search import BoundedSearchIndexView
+from core.admin_search import BoundedSearchIndexView
 
 from .models import AuditEvent
 

@@ -146,7 +146,7 @@ def _people(p: dict, t: Timings):
     from django.contrib.auth.models import Group
 
     from accounts.models import User
-    from accounts.roles import Role
+    from core.roles import Role
 
     with _clock(t, "users (admin + trainers + trainees)", "create_user", 1 + p["trainers"] + p["trainees"]):
         admin = User.objects.create_user(email=ADMIN_EMAIL, password=None, full_name="Bench Admin")

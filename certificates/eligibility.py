@@ -13,8 +13,8 @@ from typing import NamedTuple
 from django.utils import timezone
 
 from competencies.selectors import outcome_records_for
-from config.cache import CACHE_UNREACHABLE
-from config.memory import collector_paused
+from core.cache import CACHE_UNREACHABLE
+from core.memory import collector_paused
 from courses.models import Enrolment
 
 

@@ -2,7 +2,7 @@ import json
 
 from django import forms
 
-from config.forms import IdField, IdListField
+from core.forms import IdField, IdListField
 from courses.models import Enrolment
 
 # A credential is a few kilobytes; anything much larger is not one.

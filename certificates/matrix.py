@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from competencies.selectors.records import STATUS_LABELS
-from config.csvexport import csv_response
+from core.csvexport import csv_response
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
 from .eligibility import summaries_for

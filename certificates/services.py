@@ -15,8 +15,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.roles import Role, has_role
 from audit.services import audit_record
+from core.roles import Role, has_role
 from courses.models import Enrolment
 from jobs.services import enqueue
 from notifications.services import notify

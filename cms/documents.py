@@ -16,8 +16,8 @@ A document used nowhere is therefore visible to editors only.
 from django.contrib.contenttypes.models import ContentType
 from wagtail.models import Page, ReferenceIndex
 
-from accounts.roles import Role, roles_of
-from config.forms import plain_number
+from core.forms import plain_number
+from core.roles import Role, roles_of
 
 from .models import ProgramPage, PublicCollection
 from .permissions import readable_program_ids

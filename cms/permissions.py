@@ -2,7 +2,7 @@
 
 from django.db.models import Exists
 
-from accounts.roles import Role, roles_of
+from core.roles import Role, roles_of
 
 
 def can_read_curriculum(user, program_id: int | None) -> bool:

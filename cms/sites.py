@@ -25,7 +25,7 @@ from django.dispatch import receiver
 from django.http.request import split_domain_port
 from wagtail.models import Site
 
-from config.cache import CACHE_UNREACHABLE, forget_now_and_on_commit
+from core.cache import CACHE_UNREACHABLE, forget_now_and_on_commit
 
 logger = logging.getLogger(__name__)
 

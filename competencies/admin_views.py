@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.views.defaults import permission_denied
 
 from audit.services import audit_record
-from config.forms import add_service_errors
+from core.forms import add_service_errors
 
 from .forms import FrameworkImportForm
 from .interchange import ImportRejected, case_package_dumps, framework_file_import

@@ -2,7 +2,7 @@
 
 from django.db.models import Exists, OuterRef, Q
 
-from accounts.roles import Role, roles_of
+from core.roles import Role, roles_of
 from courses.models import Enrolment, TrainerAssignment
 
 from .models import EvidenceItem, SignOffRequest

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 
-from config.access import (
+from core.access import (
     GET_POST,
     POST,
     PROGRAM_ADMIN,
@@ -13,8 +13,8 @@ from config.access import (
     access,
     get_visible_or_404,
 )
-from config.forms import add_service_errors, posted_int, safe_next
-from config.paging import window
+from core.forms import add_service_errors, posted_int, safe_next
+from core.paging import window
 from courses.models import Enrolment, LessonProgress, Reflection
 
 from . import services

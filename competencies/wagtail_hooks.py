@@ -5,7 +5,7 @@ a refusal with a redirect, and it copies our view's ``access_policy`` onto that 
 so ``config.urls`` would not wrap it again. ``_PolicyFirstPattern`` keeps the declared
 policy the outermost check instead: a trainee or a curriculum editor gets the 403 (and
 the audit entry) that every other program-admin URL gives. If more apps register admin
-URLs this belongs in ``config/access.py``.
+URLs this belongs in ``core/access.py``.
 """
 
 from django.urls import URLPattern, reverse
@@ -13,7 +13,7 @@ from django.urls.resolvers import RoutePattern
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from config.access import GET, GET_POST, PROGRAM_ADMIN, Policy, enforce
+from core.access import GET, GET_POST, PROGRAM_ADMIN, Policy, enforce
 
 from . import admin_views
 

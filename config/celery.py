@@ -13,6 +13,6 @@ app.autodiscover_tasks()
 @worker_process_init.connect  # each child of a prefork pool
 @worker_ready.connect  # the worker itself, which runs the tasks of a solo or threads pool
 def _freeze_startup_objects(**kwargs) -> None:
-    from config.memory import freeze_startup_objects
+    from core.memory import freeze_startup_objects
 
     freeze_startup_objects()

@@ -8,7 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
 from config import views
-from config.access import (
+from core.access import (
     DJANGO_ADMIN,
     GET,
     GET_POST,

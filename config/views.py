@@ -5,7 +5,7 @@ from django.db import connection
 from django.http import HttpResponse
 from django.views.decorators.cache import never_cache
 
-from .access import PUBLIC, access
+from core.access import PUBLIC, access
 
 logger = logging.getLogger(__name__)
 

@@ -3,14 +3,14 @@
 Keys are Fernet keys from settings (``NOTES_ENCRYPTION_KEYS``, newest first). Reading
 accepts any listed key; writing always uses the first, so adding a new key in front and
 running ``manage.py rotate_notes_key`` re-encrypts every note under it (the cipher is
-shared with sealed job payloads: config/crypto.py).
+shared with sealed job payloads: core/crypto.py).
 """
 
 from cryptography.fernet import InvalidToken
 from django.db import models
 from django.views.decorators.debug import sensitive_variables
 
-from config.crypto import cipher
+from core.crypto import cipher
 
 
 # The plaintext is a private note: keep it out of error reports' frame variables.

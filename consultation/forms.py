@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from config.forms import ModelChoiceField, ModelMultipleChoiceField
+from core.forms import ModelChoiceField, ModelMultipleChoiceField
 
 from .models import ConsultationSession
 from .services import identifying_details

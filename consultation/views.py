@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from config.access import (
+from core.access import (
     GET_POST,
     POST,
     PROGRAM_ADMIN,
@@ -17,8 +17,8 @@ from config.access import (
     access,
     get_visible_or_404,
 )
-from config.csvexport import csv_response
-from config.forms import add_service_errors, posted_int, safe_next
+from core.csvexport import csv_response
+from core.forms import add_service_errors, posted_int, safe_next
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
 from . import services

@@ -4,7 +4,7 @@ from django import forms
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from accounts.models import User
-from accounts.roles import Role
+from core.roles import Role
 
 from .models import Enrolment, TrainerAssignment
 

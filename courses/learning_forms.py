@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from config.forms import ModelChoiceField
+from core.forms import ModelChoiceField
 
 from .models import Cohort, Enrolment
 

@@ -1,6 +1,6 @@
 """Who may see which people-records. Views look objects up through these scopes."""
 
-from accounts.roles import Role, roles_of
+from core.roles import Role, roles_of
 
 from .models import Enrolment, TrainerAssignment
 

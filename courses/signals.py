@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from config.cache import forget_now_and_on_commit
+from core.cache import forget_now_and_on_commit
 
 
 def _forget(**kwargs) -> None:

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
 from audit.models import AuditEvent
-from config.access import (
+from core.access import (
     GET_POST,
     POST,
     PROGRAM_ADMIN,
@@ -15,7 +15,7 @@ from config.access import (
     access,
     get_visible_or_404,
 )
-from config.forms import add_service_errors
+from core.forms import add_service_errors
 
 from . import selectors, services
 from .learning_forms import ApplicationForm, DecisionForm, ReflectionForm

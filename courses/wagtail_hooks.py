@@ -6,8 +6,8 @@ from wagtail import hooks
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from config.admin_search import BoundedSearchIndexView
-from config.forms import add_service_errors
+from core.admin_search import BoundedSearchIndexView
+from core.forms import add_service_errors
 
 from . import services
 from .admin_forms import (

@@ -13,7 +13,7 @@ from cryptography.fernet import InvalidToken
 from django.db import models
 from django.utils import timezone
 
-from config.crypto import cipher
+from core.crypto import cipher
 
 
 class JobQuerySet(models.QuerySet):

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import audit_record
-from config.crypto import cipher
+from core.crypto import cipher
 
 from .models import Job
 from .registry import resolve

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 
-from config.access import POST, PROGRAM_ADMIN, access
+from core.access import POST, PROGRAM_ADMIN, access
 
 from . import services
 from .models import Job

@@ -25,7 +25,7 @@ SIGNED_IN_ROLES = frozenset(ROLES) - {"anonymous"}
 OUR_APPS = {"accounts", "audit", "certificates", "cms", "competencies", "config", "consultation",
             "courses", "jobs"}
 
-# The specification, written independently of config/access.py: who each policy admits.
+# The specification, written independently of core/access.py: who each policy admits.
 ADMITS = {
     "public": frozenset(ROLES),
     "signed-in": SIGNED_IN_ROLES,

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from config import ratelimit
-from config.access import POST, PUBLIC, access
+from core import ratelimit
+from core.access import POST, PUBLIC, access
 
 from ..forms import MAX_CREDENTIAL_BYTES
 from ..verification import summarize, verify_submitted

@@ -5,8 +5,8 @@ import json
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 
-from accounts.roles import Role, has_role
-from config.access import SIGNED_IN, TRAINEE, access, get_visible_or_404
+from core.access import SIGNED_IN, TRAINEE, access, get_visible_or_404
+from core.roles import Role, has_role
 
 from .. import linkedin, services
 from ..models import Certificate

@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from config.access import GET_POST, POST, PROGRAM_ADMIN, access
-from config.forms import add_service_errors
+from core.access import GET_POST, POST, PROGRAM_ADMIN, access
+from core.forms import add_service_errors
 from courses.models import Cohort
 from jobs.services import enqueue
 

@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_control
 
-from config import ratelimit
-from config.access import GET_POST, PUBLIC, access
+from core import ratelimit
+from core.access import GET_POST, PUBLIC, access
 from courses.models import Program
 
 from .. import badge, services

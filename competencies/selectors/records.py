@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from config.memory import collector_paused
+from core.memory import collector_paused
 from courses.models import Enrolment
 
 from ..models import EvidenceItem, Outcome, SignOff, SignOffRequest

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from django.db.models import Prefetch
 
-from config.cache import CACHE_UNREACHABLE
+from core.cache import CACHE_UNREACHABLE
 
 from ..models import Application, Enrolment, KnowledgeCheckAttempt, LessonProgress
 

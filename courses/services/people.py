@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.roles import Role, roles_of
 from audit.services import audit_record
+from core.roles import Role, roles_of
 
 from ..models import Cohort, Enrolment, Program, TrainerAssignment, TrainerAssignmentRecord
 

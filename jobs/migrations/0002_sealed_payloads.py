@@ -10,7 +10,7 @@ def seal_stored_mail(apps, schema_editor):
     """Seal what still waits (or failed, for an admin's retry); forget what was sent."""
     import json
 
-    from config.crypto import cipher
+    from core.crypto import cipher
 
     Job = apps.get_model("jobs", "Job")
     Job.objects.filter(name=_MAIL, status="done").update(kwargs={})

@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from accounts.factories import UserFactory, with_totp
 from accounts.models import EmailChange, NameChangeRequest, User
-from accounts.roles import forget_roles, roles_of
 from audit.models import AuditEvent
+from core.roles import forget_roles, roles_of
 
 pytestmark = pytest.mark.django_db
 

@@ -111,7 +111,7 @@ def test_revoking_a_certificate_writes_one_event(complete, client, django_captur
 def test_a_role_change_on_the_people_page_writes_one_event(world, client, change):
     """Program admins change roles on Kapstone's people page; one event per submission,
     naming the roles granted or revoked."""
-    from accounts.roles import forget_roles, roles_of
+    from core.roles import forget_roles, roles_of
 
     user = world.trainee_b
     trainer = Group.objects.get(name="Trainer")
@@ -185,7 +185,7 @@ def test_refused_access_writes_one_event(world, client, who, method, url):
 
 
 def test_an_anonymous_visitor_sent_to_sign_in_writes_no_event(world, client):
-    """Documented choice (config/access.py): a sign-in redirect has no actor to audit."""
+    """Documented choice (core/access.py): a sign-in redirect has no actor to audit."""
     new = NewEvents()
     response = client.get(reverse("courses:admin_home"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]

@@ -17,12 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.factories import UserFactory, with_totp
-from accounts.roles import Role, roles_of
 from audit.models import AuditEvent
 from certificates import services
 from certificates.models import Certificate
 from competencies import services as records
 from consultation import services as hours
+from core.roles import Role, roles_of
 from courses import services as people
 from courses.models import TrainerAssignment
 

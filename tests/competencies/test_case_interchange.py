@@ -597,7 +597,7 @@ def test_everyone_but_program_admins_gets_403_from_the_framework_screens(world, 
 def test_the_view_itself_refuses_a_program_admin_without_the_add_framework_permission(world, login):
     from django.contrib.auth.models import Permission
 
-    from accounts.roles import forget_roles
+    from core.roles import forget_roles
 
     # Hold the role but not the permission: the view's own check must answer.
     world.admin.user_permissions.clear()

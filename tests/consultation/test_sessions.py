@@ -271,7 +271,7 @@ def test_my_hours_and_queue_run_fixed_queries(world, client, django_assert_num_q
     client.force_login(world.trainee_a)
     client.get(reverse("consultation:my_hours"))
     # session, user, roles, enrolment, totals, log, PDF exports, the form's trainer list
-    # (read once for both its options and its required attribute, config/forms.py)
+    # (read once for both its options and its required attribute, core/forms.py)
     with django_assert_num_queries(8):
         page = client.get(reverse("consultation:my_hours"))
     assert page.content.decode().count('href="/hours/') == n

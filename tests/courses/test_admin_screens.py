@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.factories import UserFactory
-from accounts.roles import roles_of
 from audit.models import AuditEvent
+from core.roles import roles_of
 from courses.factories import EnrolmentFactory
 from courses.models import Enrolment, TrainerAssignment
 

@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.factories import UserFactory
-from accounts.roles import roles_of
 from audit.models import AuditEvent
 from competencies.services import framework_load_bundled
+from core.roles import roles_of
 from courses import services
 from courses.factories import CohortFactory, ProgramFactory
 from courses.models import Enrolment, TrainerAssignment

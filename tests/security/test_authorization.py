@@ -17,9 +17,9 @@ from django.test import Client
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from accounts.roles import Role
 from competencies.models import EvidenceItem, SignOff, SignOffRequest
 from consultation.models import ConsultationSession
+from core.roles import Role
 from db_snapshot import changed_tables, db_fingerprint
 from test_access_policy import ADMITS, accepted_methods, records  # noqa: F401 - fixture
 from url_walk import walk_routes

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.test import Client
 from django.urls import include, path
 
-from config.access import PUBLIC, access
+from core.access import PUBLIC, access
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 

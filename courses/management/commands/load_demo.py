@@ -18,12 +18,12 @@ from django.utils import timezone
 from wagtail.models import Page, Site
 
 from accounts.models import User
-from accounts.roles import Role
 from cms.models import HomePage, LessonPage
 from cms.services import curriculum_load_bundled
 from competencies.services import framework_load_bundled
 from consultation import services as consultation
 from consultation.models import ConsultationSession
+from core.roles import Role
 from courses import services
 from courses.models import Cohort, Enrolment, Program, TrainerAssignment
 

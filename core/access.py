@@ -20,10 +20,11 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.dispatch import Signal
 from django.http import Http404, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver
 
-from accounts.roles import Role, roles_of
+from core.roles import Role, roles_of
 
 
 @dataclass(frozen=True)
@@ -82,18 +83,21 @@ def _allowed_methods(methods) -> frozenset[str] | None:
     return frozenset(allowed)
 
 
-def _refuse(request, policy: Policy):
-    from audit.services import audit_record
+# Sent when a signed-in user is refused: by a URL's policy (``policy`` names it) or by
+# a record scope (``model`` names what they asked for). The audit trail records each
+# one (audit.refusals); core itself imports no app.
+access_refused = Signal()
 
+
+def _refuse(request, policy: Policy):
     if not request.user.is_authenticated:
         # Not audited: a visitor who is not signed in is sent to sign in, which is how
         # every expired session and bookmarked link looks. There is no actor to name,
         # and anonymous probing is bounded by the login rate limit and failure-burst
         # events instead. Signed-in users refused below write exactly one event.
         return redirect_to_login(request.get_full_path())
-    audit_record(
-        verb="access.refused",
-        request=request,
+    access_refused.send(
+        sender=Policy, request=request,
         details={"path": request.path[:200], "method": request.method, "policy": policy.name},
     )
     raise PermissionDenied
@@ -158,12 +162,9 @@ def get_visible_or_404(request, queryset, **lookup):
     try:
         return queryset.get(**lookup)
     except queryset.model.DoesNotExist:
-        from audit.services import audit_record
-
         if queryset.model._default_manager.filter(**lookup).exists():
-            audit_record(
-                verb="access.refused",
-                request=request,
+            access_refused.send(
+                sender=queryset.model, request=request,
                 details={"path": request.path[:200], "model": queryset.model._meta.label_lower},
             )
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.http import QueryDict
 
-from config.forms import posted_int
+from core.forms import posted_int
 
 MAX_PAGE = 10_000
 
