@@ -12,10 +12,13 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
+from cms.models import ProgramPage
+from competencies.models import Outcome
 from competencies.selectors import outcome_records_for
 from core.cache import CACHE_UNREACHABLE
 from core.memory import collector_paused
 from courses.models import Enrolment
+from courses.selectors.learning import curriculum_stamp
 
 
 class Requirement(NamedTuple):
@@ -188,10 +191,6 @@ def standing_for(enrolments: list[Enrolment]) -> dict[int, Standing]:
     outcome statements (1), plus the record set form's for the enrolments not cached.
     """
     from django.core.cache import cache
-
-    from cms.models import ProgramPage
-    from competencies.models import Outcome
-    from courses.selectors.learning import curriculum_stamp
 
     if not enrolments:
         return {}

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from consultation.selectors import minutes_for
+
 from . import badge
 from .qr import qr_svg_data_uri
 
@@ -101,8 +103,6 @@ def certificate_pdf(certificate) -> bytes:
     """The certificate's PDF (``certificate`` as ``Certificate.objects.with_people()``
     reads it)."""
     from weasyprint import HTML
-
-    from consultation.selectors import minutes_for
 
     minutes = minutes_for([certificate.enrolment_id])[certificate.enrolment_id]
 

@@ -1,3 +1,6 @@
+from django.contrib.auth import get_user_model
+
+from courses.models import Enrolment
 from jobs.registry import job
 
 from . import services
@@ -13,10 +16,6 @@ def render_certificate_pdf(certificate_id: int) -> None:
 def issue_certificate(enrolment_id: int, actor_id: int) -> int | None:
     """Issue one enrolment's certificate for a bulk action (idempotent: a retried or
     repeated job finds the live certificate and sends nothing)."""
-    from django.contrib.auth import get_user_model
-
-    from courses.models import Enrolment
-
     actor = get_user_model().objects.get(pk=actor_id)
     enrolment = Enrolment.objects.get(pk=enrolment_id)
     try:

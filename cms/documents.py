@@ -1,4 +1,7 @@
-"""Who may download a document (Wagtail's ``before_serve_document`` hook, cms.wagtail_hooks).
+"""Which documents are public and where each is used. Who may download a private one
+is decided above cms, by the curriculum's readers (``courses.permissions.
+can_download_document``, run by Wagtail's ``before_serve_document`` hook in
+courses.wagtail_hooks).
 
 Private by default. A document is served:
 
@@ -17,10 +20,8 @@ from django.contrib.contenttypes.models import ContentType
 from wagtail.models import Page, ReferenceIndex
 
 from core.forms import plain_number
-from core.roles import Role, roles_of
 
 from .models import ProgramPage, PublicCollection
-from .permissions import readable_program_ids
 
 
 def document_is_public(document) -> bool:
@@ -45,16 +46,3 @@ def document_program_ids(document) -> set[int]:
     programs = ProgramPage.objects.filter(program__isnull=False).values_list("path", "program_id")
     return {program_id for program_path, program_id in programs
             for path in paths if path.startswith(program_path)}
-
-
-def can_download_document(user, document) -> bool:
-    """For a signed-in user; public documents are let through before this."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser or Role.CURRICULUM_EDITOR in roles_of(user):
-        return True
-    used_in = document_program_ids(document)
-    if not used_in:
-        return False
-    readable = readable_program_ids(user)  # None: every program (program admins)
-    return readable is None or bool(used_in & readable)

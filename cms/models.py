@@ -1,8 +1,9 @@
 """The site's page tree: HomePage → ProgramPage → CoursePage → LessonPage.
 
 Program pages are public. Course and lesson pages are served only to people who may
-read that program's curriculum (``cms.permissions.can_read_curriculum``); anyone else
-is sent to sign in, or gets a 404 once signed in.
+read that program's curriculum; anyone else is sent to sign in, or gets a 404 once
+signed in. Who may read, and what a reader's enrolment adds to a page, come from the
+apps above through the hooks named in ``cms.hooks``.
 """
 
 from django import forms
@@ -17,8 +18,10 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 
+from audit.services import audit_record
+
+from . import hooks as cms_hooks
 from .blocks import CheckSpec, LessonBodyBlock, PageBodyBlock
-from .permissions import can_read_curriculum
 from .routing import RoutedPageMixin, route_below
 
 TEXT_FEATURES = ["h3", "bold", "italic", "link", "ol", "ul"]
@@ -77,19 +80,12 @@ class ProgramPage(RoutedPageMixin, Page):
     subpage_types = ["cms.CoursePage"]
 
     def get_context(self, request, *args, **kwargs):
-        from competencies.selectors import outcomes_by_category
-        from courses.selectors import application_state
-
         context = super().get_context(request, *args, **kwargs)
-        courses = list(
+        context["courses"] = list(
             CoursePage.objects.child_of(self).live().specific().order_by("path")
         )
-        context.update(
-            courses=courses,
-            outcome_groups=outcomes_by_category(program=self.program),
-            can_read=can_read_curriculum(request.user, self.program_id),
-            application=application_state(user=request.user, program=self.program),
-        )
+        # Outcome groups, can_read and application (cms.hooks.PROGRAM_PAGE_CONTEXT).
+        context.update(cms_hooks.page_context(cms_hooks.PROGRAM_PAGE_CONTEXT, self, request))
         return context
 
 
@@ -117,11 +113,9 @@ class CurriculumPage(RoutedPageMixin, Page):
     def reader_enrolment(self, user):
         """The user's active enrolment in this page's program (None: not a trainee of
         it), read once for this page object, which serves one request."""
-        from courses.selectors import active_enrolment
-
         readers = self.__dict__.setdefault("_reader_enrolments", {})
         if user.pk not in readers:
-            readers[user.pk] = active_enrolment(user=user, program_id=self.program_id)
+            readers[user.pk] = cms_hooks.reader_enrolment(user, self.program_id)
         return readers[user.pk]
 
     def serve(self, request, *args, **kwargs):
@@ -130,12 +124,10 @@ class CurriculumPage(RoutedPageMixin, Page):
             return super().serve(request, *args, **kwargs)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        # An active enrolment in the program is leave to read it (can_read_curriculum's
-        # first rule), and the page needs the enrolment anyway: one query for trainees.
+        # An active enrolment in the program is leave to read it (the curriculum rule's
+        # first case), and the page needs the enrolment anyway: one query for trainees.
         enrolled = request.user.is_active and self.reader_enrolment(request.user) is not None
-        if not enrolled and not can_read_curriculum(request.user, self.program_id):
-            from audit.services import audit_record
-
+        if not enrolled and not cms_hooks.can_read_curriculum(request.user, self.program_id):
             audit_record(
                 verb="access.refused", request=request, target=self,
                 details={"path": request.path[:200]},
@@ -157,21 +149,20 @@ class CoursePage(CurriculumPage):
     subpage_types = ["cms.LessonPage"]
 
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import course_view
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(course_view(course=self, enrolment=self.reader_enrolment(request.user)))
+        context.update(cms_hooks.page_context(
+            cms_hooks.COURSE_PAGE_CONTEXT, self, request, self.reader_enrolment(request.user)
+        ))
         return context
 
 
 class OutcomeCodeSelect(forms.Select):
     """Outcome codes of the published frameworks, grouped by category, read when the
-    editor opens (so a newly published framework is offered without a restart)."""
+    editor opens (so a newly published framework is offered without a restart); the
+    codes come from cms.hooks.OUTCOME_CODE_CHOICES."""
 
     def optgroups(self, name, value, attrs=None):
-        from competencies.selectors import outcome_code_choices
-
-        self.choices = [("", "---------")] + outcome_code_choices()
+        self.choices = [("", "---------")] + cms_hooks.outcome_code_choices()
         return super().optgroups(name, value, attrs)
 
 
@@ -226,11 +217,11 @@ class LessonPage(CurriculumPage):
         if program_page is None and self.get_parent() is not None:
             parent = self.get_parent()
             program_page = ProgramPage.objects.ancestor_of(parent, inclusive=True).first()
-        if program_page is None or program_page.program.framework_id is None:
+        if program_page is None:
             return
-        from competencies.selectors import framework_codes
-
-        allowed = framework_codes(framework_id=program_page.program.framework_id)
+        allowed = cms_hooks.program_outcome_codes(program_page.program)
+        if allowed is None:  # the program has no framework yet
+            return
         wrong = sorted({link.code for link in self.outcome_links.all()} - allowed)
         if wrong:
             raise ValidationError(
@@ -254,17 +245,17 @@ class LessonPage(CurriculumPage):
         }
 
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import lesson_view
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(lesson_view(lesson=self, enrolment=self.reader_enrolment(request.user)))
+        context.update(cms_hooks.page_context(
+            cms_hooks.LESSON_PAGE_CONTEXT, self, request, self.reader_enrolment(request.user)
+        ))
         return context
 
 
 class PublicCollection(models.Model):
     """A collection an editor made public on purpose: its documents (and those of the
     collections inside it) download for anyone. Every other document is served only to
-    people who may read a lesson that uses it (cms.permissions)."""
+    people who may read a lesson that uses it (courses.permissions)."""
 
     collection = models.OneToOneField(
         "wagtailcore.Collection", on_delete=models.CASCADE, related_name="public_marker"

@@ -1,29 +1,9 @@
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
 from wagtail import hooks
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from audit.services import audit_record
-
 from . import services
-from .documents import can_download_document, document_is_public
 from .models import PublicCollection
-
-
-@hooks.register("before_serve_document")
-def documents_only_for_their_readers(document, request):
-    """Documents are private by default (cms.documents): anyone else is sent to sign
-    in, or gets a 404 once signed in (the refusal is audited)."""
-    if document_is_public(document):
-        return None
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if can_download_document(request.user, document):
-        return None
-    audit_record(verb="access.refused", request=request, target=document,
-                 details={"path": request.path[:200]})
-    raise Http404("No such document.")
 
 
 class PublicCollectionCreate(generic.CreateView):

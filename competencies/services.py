@@ -9,6 +9,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.services import audit_record
+from cms.models import LessonPage
+from courses.models import Enrolment, LessonProgress, Reflection, TrainerAssignment
+from courses.permissions import is_assigned
 from notifications.services import notify
 
 from .models import EvidenceItem, Framework, FrameworkVersion, Outcome, SignOff, SignOffRequest
@@ -161,8 +164,6 @@ def evidence_add(
     reflection_id: int | None = None,
 ) -> "EvidenceItem":
     """A trainee attaches evidence to one of their outcomes."""
-    from courses.models import LessonProgress, Reflection
-
     if actor.pk != enrolment.trainee_id:
         raise ValidationError("Only the trainee adds evidence to their own record.")
     outcome = _outcome(enrolment, outcome_code)
@@ -192,8 +193,6 @@ def evidence_add(
         )
         if progress is None:
             raise ValidationError({"lesson": "Choose a lesson you have completed."})
-        from cms.models import LessonPage
-
         item.lesson_id = lesson_id
         item.title = title or LessonPage.objects.filter(pk=lesson_id).values_list("title", flat=True).first() or "Lesson"
     elif kind == EvidenceItem.Kind.REFLECTION:
@@ -215,8 +214,6 @@ def evidence_add(
 @transaction.atomic
 def signoff_request(*, actor, enrolment, outcome_code: str, message: str = "", evidence_ids=()) -> "SignOffRequest":
     """The trainee asks their trainers to review an outcome."""
-    from courses.models import TrainerAssignment
-
     if actor.pk != enrolment.trainee_id:
         raise ValidationError("Only the trainee asks for review of their own record.")
     outcome = _outcome(enrolment, outcome_code)
@@ -257,8 +254,6 @@ def signoff_decide(
     Decisions are appended, never edited. Deciding on a request locks it first, so two
     trainers deciding at once leave one decision on the request and a clear refusal.
     """
-    from courses.permissions import is_assigned
-
     if trainer.pk == enrolment.trainee_id:
         raise ValidationError("Nobody signs off their own record.")
     if not is_assigned(trainer, enrolment.trainee, enrolment.cohort):
@@ -298,8 +293,6 @@ def review_digest_send() -> int:
     """E-mail every trainer a list of the open requests from their assigned trainees,
     oldest first. Returns the number of trainers written to. Idempotent per run: it only
     reads, and each trainer gets one message."""
-    from courses.models import TrainerAssignment
-
     pending = list(
         SignOffRequest.objects.pending()
         .select_related("enrolment__trainee", "enrolment__cohort")
@@ -376,8 +369,6 @@ def enrolment_move_version(*, actor, enrolment, version: FrameworkVersion, mappi
     as a new decision on the new code (decisions are never rewritten). Codes that stay
     the same need no mapping. Written to the audit trail with the mapping.
     """
-    from courses.models import Enrolment
-
     if actor is not None and actor.pk == enrolment.trainee_id:
         # The mapping carries sign-offs onto new outcomes: nobody maps their own.
         raise ValidationError("Nobody moves their own record; another program admin must.")

@@ -14,10 +14,12 @@ Writes that bypass model signals (``QuerySet.update``, ``bulk_create``) call
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
+from competencies.models import EvidenceItem, SignOff, SignOffRequest
+from consultation.models import ConsultationSession
+from courses.models import Enrolment, KnowledgeCheckAttempt, LessonProgress
+
 
 def records_changed(enrolment_ids) -> None:
-    from courses.models import Enrolment
-
     ids = sorted(set(enrolment_ids))  # one lock order for every writer
     if ids:
         Enrolment.objects.filter(pk__in=ids).update(records_version=F("records_version") + 1)
@@ -30,10 +32,6 @@ def _on_record_write(sender, instance, **kwargs) -> None:
 
 
 def connect() -> None:
-    from competencies.models import EvidenceItem, SignOff, SignOffRequest
-    from consultation.models import ConsultationSession
-    from courses.models import KnowledgeCheckAttempt, LessonProgress
-
     for model in (SignOff, SignOffRequest, EvidenceItem, ConsultationSession, LessonProgress,
                   KnowledgeCheckAttempt):
         label = model._meta.label_lower

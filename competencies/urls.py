@@ -7,6 +7,7 @@ app_name = "competencies"
 urlpatterns = [
     path("trainee/outcomes/", views.my_outcomes, name="my_outcomes"),
     path("trainee/outcomes/<int:enrolment_id>/<str:code>/", views.my_outcome, name="my_outcome"),
+    path("trainer/trainees/<int:enrolment_id>/", views.trainer_trainee, name="trainer_trainee"),
     path("trainer/queue/", views.trainer_queue, name="trainer_queue"),
     path(
         "trainer/records/<int:enrolment_id>/<str:code>/decide/",

@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 
+from cms.models import LessonPage
+from consultation.models import ConsultationSession
 from core.access import (
     GET_POST,
     POST,
@@ -16,6 +18,8 @@ from core.access import (
 from core.forms import add_service_errors, posted_int, safe_next
 from core.paging import window
 from courses.models import Enrolment, LessonProgress, Reflection
+from courses.permissions import enrolments_visible_to
+from courses.selectors import enrolment_detail
 
 from . import services
 from .forms import DecisionForm, EvidenceForm, ReviewRequestForm
@@ -32,8 +36,6 @@ def my_outcomes(request):
 
 
 def _own_choices(enrolment):
-    from cms.models import LessonPage
-
     done = LessonProgress.objects.completed().filter(enrolment=enrolment).values_list("lesson_id", flat=True)
     lessons = LessonPage.objects.filter(pk__in=list(done)).order_by("path").values_list("pk", "title")
     reflections = [
@@ -96,6 +98,21 @@ QUEUE_ENTRIES_PER_PAGE = 25
 
 
 @access(TRAINER)
+def trainer_trainee(request, enrolment_id: int):
+    # Only through the trainer's own scope: an unassigned trainer gets a 404 at once.
+    scope = enrolments_visible_to(request.user).for_trainer(request.user).with_people()
+    enrolment = get_visible_or_404(request, scope, pk=enrolment_id)
+    return render(
+        request,
+        "competencies/trainer_trainee.html",
+        {
+            "enrolment": enrolment_detail(enrolment=enrolment),
+            "record": outcome_record(enrolment) if enrolment.framework_version_id else None,
+        },
+    )
+
+
+@access(TRAINER)
 def trainer_queue(request):
     requests = window(
         requests_for_trainer(request.user)
@@ -112,8 +129,6 @@ def trainer_queue(request):
     }
     for row in requests.rows:
         row.statement = statements.get((row.enrolment.framework_version_id, row.outcome_code), "")
-    from consultation.models import ConsultationSession
-
     sessions = window(
         ConsultationSession.objects.pending()
         .filter(trainer=request.user, enrolment__in=Enrolment.objects.for_trainer(request.user))

@@ -13,9 +13,11 @@ from django.urls.resolvers import RoutePattern
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from cms import hooks as cms_hooks
 from core.access import GET, GET_POST, PROGRAM_ADMIN, Policy, enforce
 
 from . import admin_views
+from .selectors import framework_codes, outcome_code_choices, outcomes_by_category
 
 
 class _PolicyFirstPattern(URLPattern):
@@ -70,3 +72,23 @@ def register_frameworks_menu_item():
         "Outcome frameworks", reverse("competencies_frameworks"), name="outcome-frameworks",
         icon_name="list-ul", order=450,
     )
+
+
+# --- What the curriculum pages ask (cms.hooks) ----------------------------------
+
+
+@hooks.register(cms_hooks.PROGRAM_PAGE_CONTEXT)
+def program_outcome_groups(page, request):
+    return {"outcome_groups": outcomes_by_category(program=page.program)}
+
+
+@hooks.register(cms_hooks.OUTCOME_CODE_CHOICES)
+def lesson_outcome_choices():
+    return outcome_code_choices()
+
+
+@hooks.register(cms_hooks.PROGRAM_OUTCOME_CODES)
+def lesson_outcome_codes(program):
+    if program.framework_id is None:
+        return None
+    return framework_codes(framework_id=program.framework_id)

@@ -3,6 +3,8 @@ import os
 from celery import Celery
 from celery.signals import worker_process_init, worker_ready
 
+from core.memory import freeze_startup_objects
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("kapstone")
@@ -13,6 +15,4 @@ app.autodiscover_tasks()
 @worker_process_init.connect  # each child of a prefork pool
 @worker_ready.connect  # the worker itself, which runs the tasks of a solo or threads pool
 def _freeze_startup_objects(**kwargs) -> None:
-    from core.memory import freeze_startup_objects
-
     freeze_startup_objects()

@@ -10,6 +10,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from audit.services import audit_record
 from courses.models import Enrolment, TrainerAssignment
+from jobs.services import enqueue
 from notifications.services import notify
 
 from .models import ConsultationSession, new_group_id
@@ -347,8 +348,6 @@ def group_session_log(*, trainer, enrolments, date, minutes, category, start_tim
 
 def hours_export_request(*, actor, enrolment):
     """Queue a printable PDF of the trainee's log; a worker renders it after commit."""
-    from jobs.services import enqueue
-
     from .models import HoursExport
     from .tasks import render_hours_pdf
 

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from accounts.models import User
 from core.access import (
     GET_POST,
     POST,
@@ -40,8 +41,6 @@ def _enrolment_of(user) -> Enrolment:
 def _trainers(enrolment):
     """The trainee's trainers in this cohort; current consultants first, so the form
     starts on the trainer a trainee usually consults."""
-    from accounts.models import User
-
     assignments = TrainerAssignment.objects.filter(
         trainee_id=enrolment.trainee_id, cohort_id=enrolment.cohort_id
     ).exclude(trainer_id=enrolment.trainee_id)

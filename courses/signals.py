@@ -5,14 +5,14 @@ from django.dispatch import receiver
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from cms.models import LessonOutcome
+from cms.sites import forget_sites
 from core.cache import forget_now_and_on_commit
+
+from .selectors.learning import curriculum_forget
 
 
 def _forget(**kwargs) -> None:
-    from cms.sites import forget_sites
-
-    from .selectors.learning import curriculum_forget
-
     forget_now_and_on_commit(curriculum_forget)
     forget_now_and_on_commit(forget_sites)  # a site holds its root page, which may have changed
 
@@ -20,8 +20,6 @@ def _forget(**kwargs) -> None:
 @receiver(post_save)
 @receiver(post_delete)
 def _page_or_outcome_link_changed(sender, instance, **kwargs) -> None:
-    from cms.models import LessonOutcome
-
     if isinstance(instance, (Page, LessonOutcome)):
         _forget()
 

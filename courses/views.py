@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
 from audit.models import AuditEvent
+from cms.models import LessonPage
 from core.access import (
     GET_POST,
     POST,
@@ -13,14 +14,13 @@ from core.access import (
     TRAINEE,
     TRAINER,
     access,
-    get_visible_or_404,
 )
 from core.forms import add_service_errors
 
 from . import selectors, services
 from .learning_forms import ApplicationForm, DecisionForm, ReflectionForm
 from .models import Application, Program
-from .permissions import enrolments_visible_to
+from .permissions import can_read_curriculum
 
 
 @access(TRAINEE)
@@ -41,23 +41,6 @@ def trainer_home(request):
     return render(request, "courses/trainer_home.html", {"caseload": caseload})
 
 
-@access(TRAINER)
-def trainer_trainee(request, enrolment_id: int):
-    # Only through the trainer's own scope: an unassigned trainer gets a 404 at once.
-    scope = enrolments_visible_to(request.user).for_trainer(request.user).with_people()
-    enrolment = get_visible_or_404(request, scope, pk=enrolment_id)
-    from competencies.selectors import outcome_record
-
-    return render(
-        request,
-        "courses/trainer_trainee.html",
-        {
-            "enrolment": selectors.enrolment_detail(enrolment=enrolment),
-            "record": outcome_record(enrolment) if enrolment.framework_version_id else None,
-        },
-    )
-
-
 @access(PROGRAM_ADMIN)
 def admin_home(request):
     return render(
@@ -76,9 +59,6 @@ def admin_home(request):
 
 def _lesson_for_trainee(request, lesson_id: int):
     """The live lesson and the trainee's active enrolment in its program, or a 404."""
-    from cms.models import LessonPage
-    from cms.permissions import can_read_curriculum
-
     lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
     if lesson is None or not can_read_curriculum(request.user, lesson.program_id):
         raise Http404("No such lesson.")

@@ -1,15 +1,26 @@
 """Program admins manage programs, cohorts, enrolments and trainer assignments in
-Wagtail's admin. Every save goes through courses.services (validated and audited)."""
+Wagtail's admin. Every save goes through courses.services (validated and audited).
 
+Below them, what courses tells the curriculum pages (cms.hooks): who may read a program's
+courses and lessons (and the documents they use), the reader's enrolment, and what it
+adds to a page — progress, knowledge checks, reflections, the application's state. A
+lesson page's visit is recorded here, the page-serving layer, through
+``services.lesson_viewed``; the selectors only read."""
+
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from wagtail import hooks
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
+from audit.services import audit_record
+from cms import hooks as cms_hooks
+from cms.documents import document_is_public
 from core.admin_search import BoundedSearchIndexView
 from core.forms import add_service_errors
 
-from . import services
+from . import selectors, services
 from .admin_forms import (
     AssignmentCreateForm,
     AssignmentEndForm,
@@ -17,6 +28,7 @@ from .admin_forms import (
     EnrolmentEditForm,
 )
 from .models import Cohort, Enrolment, Program, TrainerAssignment
+from .permissions import can_download_document, can_read_curriculum
 
 
 class ServiceSaveMixin:
@@ -206,3 +218,63 @@ class PeopleGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_people_viewsets():
     return PeopleGroup()
+
+
+# --- What the curriculum pages ask (cms.hooks) ----------------------------------
+
+
+@hooks.register(cms_hooks.CAN_READ_CURRICULUM)
+def curriculum_readers(user, program_id):
+    return can_read_curriculum(user, program_id)
+
+
+@hooks.register(cms_hooks.READER_ENROLMENT)
+def reader_enrolment(user, program_id):
+    return selectors.active_enrolment(user=user, program_id=program_id)
+
+
+@hooks.register(cms_hooks.PROGRAM_PAGE_CONTEXT)
+def program_page_context(page, request):
+    return {
+        "can_read": can_read_curriculum(request.user, page.program_id),
+        "application": selectors.application_state(user=request.user, program=page.program),
+    }
+
+
+@hooks.register(cms_hooks.COURSE_PAGE_CONTEXT)
+def course_page_context(page, request, enrolment):
+    return selectors.course_view(course=page, enrolment=enrolment)
+
+
+@hooks.register(cms_hooks.LESSON_PAGE_CONTEXT)
+def lesson_page_context(page, request, enrolment):
+    """The lesson page for its reader, recording a trainee's visit first (for "continue
+    where you left off"; services.lesson_viewed writes only when that would change)."""
+    program_page = page.program_page
+    if enrolment is None or program_page is None:
+        return selectors.lesson_view(lesson=page, enrolment=enrolment)
+    curriculum = selectors.curriculum_tree(program_page=program_page)
+    progress = selectors.lesson_progress(curriculum=curriculum, enrolment=enrolment)
+    progress[page.pk] = services.lesson_viewed(
+        enrolment=enrolment, lesson=page, progress=progress.get(page.pk),
+        latest_opened_at=max((p.last_opened_at for p in progress.values()), default=None),
+    )
+    return selectors.lesson_view(
+        lesson=page, enrolment=enrolment, curriculum=curriculum, progress=progress
+    )
+
+
+@hooks.register("before_serve_document")
+def documents_only_for_their_readers(document, request):
+    """Documents are private by default (cms.documents): anyone else is sent to sign
+    in, or gets a 404 once signed in (the refusal is audited)."""
+    if document_is_public(document):
+        return None
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if can_download_document(request.user, document):
+        return None
+    audit_record(verb="access.refused", request=request, target=document,
+                 details={"path": request.path[:200]})
+    raise Http404("No such document.")
+

@@ -39,7 +39,7 @@ ADMITS = {
 # Our URLs that name one person's record: real ids of trainee A's records, and the
 # roles that may open them. Everyone else the policy admits gets a 404.
 RECORD_URLS = {
-    "courses:trainer_trainee": (
+    "competencies:trainer_trainee": (
         lambda w: {"enrolment_id": str(w.enrolment_a.pk)},
         frozenset({"trainer_a"}),
     ),

@@ -1,3 +1,4 @@
+from .coursework import CourseworkStatus, coursework_status_for
 from .frameworks import (
     framework_codes,
     latest_published_version,
@@ -16,7 +17,8 @@ from .records import (
 )
 
 __all__ = [
-    "AWAITING_REVIEW", "IN_PROGRESS", "MET", "NOT_STARTED", "EnrolmentRecord", "OutcomeRecord",
+    "AWAITING_REVIEW", "IN_PROGRESS", "MET", "NOT_STARTED", "CourseworkStatus", "EnrolmentRecord",
+    "OutcomeRecord", "coursework_status_for",
     "framework_codes", "latest_published_version", "outcome_code_choices", "outcome_record",
     "outcome_records_for", "outcomes_by_category",
 ]

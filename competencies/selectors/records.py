@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
+from consultation.selectors import minutes_for
 from core.memory import collector_paused
 from courses.models import Enrolment
 
 from ..models import EvidenceItem, Outcome, SignOff, SignOffRequest
+from .coursework import coursework_status_for
 
 User = get_user_model()
 
@@ -192,9 +194,6 @@ def outcome_records_for(enrolment_ids, *, full_evidence: bool = False) -> dict[i
     curriculum cached), confirmed minutes (1), evidence (1), decisions (1), their
     trainers (1), open requests (1) — the same for one enrolment or a whole cohort.
     """
-    from consultation.selectors import minutes_for
-    from courses.selectors import coursework_status_for
-
     enrolments = list(
         # A queryset of ids is read as a subquery here rather than in a query of its own.
         Enrolment.objects.filter(

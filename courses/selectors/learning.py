@@ -8,13 +8,15 @@ else is arithmetic over those rows.
 import logging
 import uuid
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
+from django.core.cache import cache
 from django.db.models import Prefetch
 
+from cms.models import CoursePage, LessonOutcome, LessonPage, ProgramPage
 from core.cache import CACHE_UNREACHABLE
 
-from ..models import Application, Enrolment, KnowledgeCheckAttempt, LessonProgress
+from ..models import Application, Enrolment, KnowledgeCheckAttempt, LessonProgress, Reflection
+from ..services.learning import check_token
 
 logger = logging.getLogger(__name__)
 
@@ -131,10 +133,6 @@ def _stamp_cache_key(program_page_id: int) -> str:
 
 def curriculum_forget() -> None:
     """Drop every cached curriculum tree (after any change to pages)."""
-    from django.core.cache import cache
-
-    from cms.models import ProgramPage
-
     keys = [key(pk) for pk in ProgramPage.objects.values_list("pk", flat=True)
             for key in (_curriculum_cache_key, _stamp_cache_key)]
     try:
@@ -156,8 +154,6 @@ _process_trees: dict[int, Curriculum] = {}
 def curriculum_tree(*, program_page) -> Curriculum:
     """The live courses and lessons under a program page (cached; three queries when
     it is not). Callers get their own copy of the nodes, to fill with progress."""
-    from django.core.cache import cache
-
     key = _curriculum_cache_key(program_page.pk)
     try:
         stamp = cache.get(_stamp_cache_key(program_page.pk))
@@ -183,8 +179,6 @@ def curriculum_tree(*, program_page) -> Curriculum:
 def curriculum_stamp(*, program_page) -> str:
     """The stamp of the program's current tree without reading the tree itself (which
     is most of a curriculum's cache traffic): what cached standing is keyed by."""
-    from django.core.cache import cache
-
     try:
         stamp = cache.get(_stamp_cache_key(program_page.pk))
     except CACHE_UNREACHABLE:
@@ -199,8 +193,6 @@ def curriculum_stamp(*, program_page) -> str:
 
 
 def _curriculum_tree(program_page) -> Curriculum:
-    from cms.models import CoursePage, LessonOutcome, LessonPage
-
     courses = [
         CourseNode(page)
         for page in CoursePage.objects.live().child_of(program_page).order_by("path")
@@ -286,34 +278,40 @@ def course_view(*, course, enrolment: Enrolment | None) -> dict:
     return {"enrolment": enrolment, "course_node": node, "curriculum": curriculum}
 
 
-def lesson_view(*, lesson, enrolment: Enrolment | None) -> dict:
-    """Everything the lesson page shows, recording the visit for a trainee
-    (``enrolment``: the reader's active one in the program, None when not a trainee).
+def lesson_progress(*, curriculum: Curriculum, enrolment: Enrolment) -> dict[int, LessonProgress]:
+    """The trainee's progress rows in the curriculum's lessons, by lesson id (1 query)."""
+    return {
+        p.lesson_id: p
+        for p in LessonProgress.objects.filter(
+            enrolment=enrolment, lesson_id__in=[n.page.pk for n in curriculum.lessons]
+        )
+    }
 
-    Fixed queries for a trainee: their progress in the program's lessons (1), this
-    lesson's check attempts (1, when it has checks), reflections (1, when it has
-    prompts) and, only when "continue where you left off" would change, the visit (1).
-    The page shows checks passed for this lesson alone, so they come from its attempts.
+
+def lesson_view(
+    *, lesson, enrolment: Enrolment | None, curriculum: Curriculum | None = None,
+    progress: dict[int, LessonProgress] | None = None,
+) -> dict:
+    """Everything the lesson page shows (``enrolment``: the reader's active one in the
+    program, None when not a trainee). It only reads: the page recording the visit
+    (courses.wagtail_hooks) reads ``curriculum`` and ``progress`` first, records the
+    visit through ``services.lesson_viewed`` and passes both in.
+
+    Fixed queries for a trainee: their progress in the program's lessons (1, unless
+    given), this lesson's check attempts (1, when it has checks) and reflections (1,
+    when it has prompts). The page shows checks passed for this lesson alone, so they
+    come from its attempts.
     """
-    from ..services.learning import check_token, lesson_viewed
-
     program_page = lesson.program_page
     if program_page is None:  # previewing a lesson not yet in the tree
         return {"enrolment": None, "curriculum": None, "node": None, "course_node": None,
                 "previous_lesson": None, "next_lesson": None, "check_state": {}, "reflections": {}}
-    curriculum = curriculum_tree(program_page=program_page)
+    if curriculum is None:
+        curriculum = curriculum_tree(program_page=program_page)
     checks, reflections = {}, {}
     if enrolment is not None:
-        progress = {
-            p.lesson_id: p
-            for p in LessonProgress.objects.filter(
-                enrolment=enrolment, lesson_id__in=[n.page.pk for n in curriculum.lessons]
-            )
-        }
-        progress[lesson.pk] = lesson_viewed(
-            enrolment=enrolment, lesson=lesson, progress=progress.get(lesson.pk),
-            latest_opened_at=max((p.last_opened_at for p in progress.values()), default=None),
-        )
+        if progress is None:
+            progress = lesson_progress(curriculum=curriculum, enrolment=enrolment)
         attempts: dict[str, list[KnowledgeCheckAttempt]] = {}
         if lesson.check_ids:
             for attempt in KnowledgeCheckAttempt.objects.filter(enrolment=enrolment, lesson_id=lesson.pk):
@@ -329,8 +327,6 @@ def lesson_view(*, lesson, enrolment: Enrolment | None) -> dict:
                 "token": check_token(enrolment_id=enrolment.pk, lesson_id=lesson.pk, check_id=check_id),
             }
         if lesson.reflection_prompts():
-            from ..models import Reflection
-
             reflections = {
                 r.prompt_id: r for r in Reflection.objects.filter(enrolment=enrolment, lesson_id=lesson.pk)
             }
@@ -363,8 +359,6 @@ def program_progress(*, trainee, enrolments: list[Enrolment] | None = None) -> l
     given), program pages (1), each distinct program's tree (3, unless cached; a
     trainee is in one or two programs), progress and passed checks of all (2).
     """
-    from cms.models import ProgramPage
-
     if enrolments is None:
         enrolments = Enrolment.objects.for_trainee(trainee).select_related("cohort")
     enrolments = [e for e in enrolments
@@ -384,103 +378,6 @@ def program_progress(*, trainee, enrolments: list[Enrolment] | None = None) -> l
         for e in enrolments
         if e.cohort.program_id in trees
     ]
-
-
-class CourseworkStatus(NamedTuple):
-    # A tuple: a cohort's records make tens of thousands of these.
-    code: str
-    lessons_done: int
-    lessons_total: int
-    checks_passed: int
-    checks_total: int
-
-    @property
-    def complete(self) -> bool:
-        return self.lessons_total > 0 and self.lessons_done == self.lessons_total
-
-
-def coursework_status_for(enrolments: list[Enrolment]) -> dict[int, dict[str, CourseworkStatus]]:
-    """Set form: for each enrolment, each outcome code's coursework status.
-
-    Runs a fixed number of queries whatever the number of enrolments, lessons and
-    attempts: enrolments' programs (1, none when each enrolment comes with its cohort),
-    program pages (1), per program its tree (3; programs are few, and the tree is
-    cached), the pinned versions' codes (1), completed lessons (1), passed checks (1).
-    """
-    from cms.models import ProgramPage
-    from competencies.models import Outcome
-
-    if not enrolments:
-        return {}
-    if all(Enrolment.cohort.is_cached(e) for e in enrolments):
-        program_of = {e.pk: e.cohort.program_id for e in enrolments}
-    else:
-        program_of = dict(
-            Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]).values_list(
-                "pk", "cohort__program_id"
-            )
-        )
-    program_ids = set(program_of.values())
-    trees = {
-        page.program_id: curriculum_tree(program_page=page)
-        for page in ProgramPage.objects.live().filter(program_id__in=program_ids)
-    }
-    codes_by_version: dict[int, list[str]] = {}
-    for version_id, code in (
-        Outcome.objects.filter(version_id__in={e.framework_version_id for e in enrolments})
-        .exclude(category=Outcome.Category.EXPERIENCE)
-        .order_by("position")
-        .values_list("version_id", "code")
-    ):
-        codes_by_version.setdefault(version_id, []).append(code)
-    enrolment_ids = [e.pk for e in enrolments]
-    completed: dict[int, set[int]] = {}
-    for enrolment_id, lesson_id in (
-        LessonProgress.objects.completed()
-        .filter(enrolment_id__in=enrolment_ids)
-        .values_list("enrolment_id", "lesson_id")
-        .order_by()
-    ):
-        completed.setdefault(enrolment_id, set()).add(lesson_id)
-    passed: dict[int, set[tuple[int, str]]] = {}
-    for enrolment_id, lesson_id, check_id in (
-        KnowledgeCheckAttempt.objects.passed()
-        .filter(enrolment_id__in=enrolment_ids)
-        .values_list("enrolment_id", "lesson_id", "check_id")
-        .order_by()  # the model's ordering would join the DISTINCT and defeat it
-        .distinct()
-    ):
-        passed.setdefault(enrolment_id, set()).add((lesson_id, check_id))
-    # Each (program, code): its aligned lessons and their checks as sets, worked out once
-    # rather than once per enrolment (a cohort matrix asks for 200 × 21 of them); each
-    # enrolment's counts are then set intersections.
-    aligned: dict[tuple[int, str], tuple[frozenset[int], frozenset[tuple[int, str]]]] = {}
-    for program_id, tree in trees.items():
-        lessons: dict[str, set[int]] = {}
-        checks: dict[str, set[tuple[int, str]]] = {}
-        for node in tree.lessons:
-            for code in node.codes:
-                lessons.setdefault(code, set()).add(node.page.pk)
-                checks.setdefault(code, set()).update((node.page.pk, c) for c in node.page.check_ids)
-        for code, pks in lessons.items():
-            aligned[program_id, code] = (frozenset(pks), frozenset(checks[code]))
-    nothing = (frozenset(), frozenset())
-    result: dict[int, dict[str, CourseworkStatus]] = {}
-    for enrolment in enrolments:
-        program_id = program_of[enrolment.pk]
-        done, ok = completed.get(enrolment.pk, set()), passed.get(enrolment.pk, set())
-        statuses = {}
-        for code in codes_by_version.get(enrolment.framework_version_id, []):
-            lessons, checks = aligned.get((program_id, code), nothing)
-            statuses[code] = CourseworkStatus(
-                code, len(lessons & done), len(lessons), len(checks & ok), len(checks)
-            )
-        result[enrolment.pk] = statuses
-    return result
-
-
-def coursework_status(enrolment: Enrolment) -> dict[str, CourseworkStatus]:
-    return coursework_status_for([enrolment]).get(enrolment.pk, {})
 
 
 def application_state(*, user, program) -> dict:

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from core.crypto import cipher
+
 # The e-mail job: its rows written before sealing carry addresses, bodies and links.
 _MAIL = "accounts.tasks.send_email"
 
@@ -9,8 +11,6 @@ _MAIL = "accounts.tasks.send_email"
 def seal_stored_mail(apps, schema_editor):
     """Seal what still waits (or failed, for an admin's retry); forget what was sent."""
     import json
-
-    from core.crypto import cipher
 
     Job = apps.get_model("jobs", "Job")
     Job.objects.filter(name=_MAIL, status="done").update(kwargs={})

@@ -169,7 +169,7 @@ def test_assigning_and_unassigning_a_trainer_in_the_admin_write_one_event_each(w
     # Admitted to Wagtail's admin but refused by its model permissions (a redirect).
     ("curriculum_editor", "get", lambda w: reverse("courses_trainerassignment:add")),
     ("curriculum_editor", "post", lambda w: reverse("wagtailusers_users:edit", args=[w.trainee_a.pk])),
-    ("trainer_unassigned", "get", lambda w: reverse("courses:trainer_trainee", args=[w.enrolment_a.pk])),
+    ("trainer_unassigned", "get", lambda w: reverse("competencies:trainer_trainee", args=[w.enrolment_a.pk])),
     ("trainee_b", "get", lambda w: reverse("competencies:my_outcome", args=[w.enrolment_a.pk, "C1"])),
 ])
 def test_refused_access_writes_one_event(world, client, who, method, url):

@@ -292,7 +292,7 @@ def test_queue_and_records_run_fixed_queries(tracker, client, django_assert_num_
         page = client.get(reverse("competencies:trainer_queue"))
     assert page.content.decode().count("Record decision") == n
     with django_assert_num_queries(19):
-        client.get(reverse("courses:trainer_trainee", args=[tracker.enrolment_a.pk]))
+        client.get(reverse("competencies:trainer_trainee", args=[tracker.enrolment_a.pk]))
     client.force_login(tracker.trainee_a)
     _written(tracker)
     # the curriculum tree is cached by the page above; the trainee's enrolments are read

@@ -76,7 +76,7 @@ def test_ending_an_assignment_in_the_admin_cuts_access_at_once(client, world):
     assignment = TrainerAssignment.objects.get(trainer=world.trainer_a)
     trainer_client = client.__class__()
     trainer_client.force_login(world.trainer_a)
-    record = reverse("courses:trainer_trainee", args=[world.enrolment_a.pk])
+    record = reverse("competencies:trainer_trainee", args=[world.enrolment_a.pk])
     assert trainer_client.get(record).status_code == 200
     client.force_login(world.admin)
     url = reverse("courses_trainerassignment:edit", args=[assignment.pk])

@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 
 from cms.models import LessonPage
+from competencies.selectors import coursework_status_for
 from courses.models import KnowledgeCheckAttempt, LessonProgress, Reflection
-from courses.selectors import coursework_status, coursework_status_for, program_progress
+from courses.selectors import program_progress
 from courses.services.learning import score_answers
 
 pytestmark = pytest.mark.django_db
@@ -208,7 +209,7 @@ def test_coursework_status_per_outcome(client, world, curriculum):
     client.post(reverse("courses:lesson_read", args=[lessons[2].pk]))  # K3, no check
     check_id, token, spec = _sheet(client, lessons[0])                 # K1, with check
     _submit(client, lessons[0], check_id, {"token": token, **_right(spec)})
-    status = coursework_status(world.enrolment_a)
+    status = coursework_status_for([world.enrolment_a])[world.enrolment_a.pk]
     assert (status["K3"].lessons_done, status["K3"].lessons_total) == (1, 2)
     assert (status["K1"].lessons_done, status["K1"].checks_passed, status["K1"].checks_total) == (0, 1, 2)
     assert status["K4"].lessons_total == 0 and not status["K4"].complete

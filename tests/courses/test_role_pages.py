@@ -47,7 +47,7 @@ def test_trainer_sees_only_assigned_trainees(client, world):
 
 
 def test_trainee_b_and_unassigned_trainer_cannot_open_trainee_a(client, world):
-    url = reverse("courses:trainer_trainee", args=[world.enrolment_a.pk])
+    url = reverse("competencies:trainer_trainee", args=[world.enrolment_a.pk])
     client.force_login(world.trainer_unassigned)
     assert client.get(url).status_code == 404
     client.force_login(world.trainee_b)

@@ -172,7 +172,7 @@ def test_trainee_b_and_an_unassigned_trainer_get_none_of_trainee_as_objects(a_re
     assert changed_tables(before, db_fingerprint()) == []
     assert {"competencies:evidence_file", "consultation:session_detail", "consultation:export_download",
             "certificates:pdf", "certificates:credential", "competencies:my_outcome",
-            "courses:trainer_trainee", "competencies:trainer_decide", "consultation:session_confirm",
+            "competencies:trainer_trainee", "competencies:trainer_decide", "consultation:session_confirm",
             "consultation:session_withdraw", "certificates:revoke"} <= ours_covered
     print(f"\nid URLs covered: {len(covered)} ({len(ours_covered)} of ours), requests: {requests}")
 
@@ -387,7 +387,7 @@ def test_a_trainer_unassigned_mid_session_is_refused_on_the_next_request(a_recor
     pending = _pending_session(world)
     client = Client(raise_request_exception=False)
     client.force_login(world.trainer_a)
-    urls = [reverse("courses:trainer_trainee", args=[world.enrolment_a.pk]),
+    urls = [reverse("competencies:trainer_trainee", args=[world.enrolment_a.pk]),
             reverse("competencies:evidence_file", args=[world.evidence_a.pk]),
             reverse("consultation:session_detail", args=[world.session_a.pk])]
     assert [client.get(url).status_code for url in urls] == [200, 200, 200]
@@ -458,7 +458,7 @@ def test_a_trainer_enrolled_as_a_trainee_cannot_sign_off_or_confirm_their_own_re
     client = login(world.trainer_a)
     assert client.post(reverse("competencies:trainer_decide", args=[own.pk, "C2"]),
                        {"decision": "met"}).status_code == 404
-    assert client.get(reverse("courses:trainer_trainee", args=[own.pk])).status_code == 404
+    assert client.get(reverse("competencies:trainer_trainee", args=[own.pk])).status_code == 404
     assert not SignOff.objects.filter(enrolment=own).exists()
 
     # A session naming themselves as trainer: refused when logged...

@@ -34,7 +34,7 @@ def _pages(world, journey) -> list[str]:
 
     a = str(world.enrolment_a.pk)
     ids = {
-        "courses:trainer_trainee": {"enrolment_id": a},
+        "competencies:trainer_trainee": {"enrolment_id": a},
         "competencies:my_outcome": {"enrolment_id": a, "code": "C2"},
         "competencies:admin_record": {"enrolment_id": a},
         "consultation:session_detail": {"session_id": str(journey.session.pk)},

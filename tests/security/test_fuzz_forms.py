@@ -40,7 +40,7 @@ EXAMPLES = int(os.environ.get("KAPSTONE_FUZZ_EXAMPLES", 20))
 # Our routes that only ever read: pages, downloads and JSON documents. Every other
 # route of ours must be the target of a form some page offers.
 READ_ONLY = {
-    "home", "courses:trainee_home", "courses:trainer_home", "courses:trainer_trainee",
+    "home", "courses:trainee_home", "courses:trainer_home", "competencies:trainer_trainee",
     "courses:admin_home", "courses:applications", "competencies:my_outcomes",
     "competencies:trainer_queue", "competencies:admin_record", "competencies:evidence_file",
     "consultation:export_csv", "consultation:export_download", "consultation:cohort_summary_csv",
@@ -61,7 +61,7 @@ READ_ONLY_VIEWSET_SUFFIXES = (
 def _record_ids(world) -> dict[str, dict[str, str]]:
     a = str(world.enrolment_a.pk)
     return {
-        "courses:trainer_trainee": {"enrolment_id": a},
+        "competencies:trainer_trainee": {"enrolment_id": a},
         "competencies:my_outcome": {"enrolment_id": str(world.enrolment_b.pk), "code": "C1"},
         "competencies:admin_record": {"enrolment_id": a},
         "competencies:admin_move_version": {"enrolment_id": str(world.enrolment_b.pk)},

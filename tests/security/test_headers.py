@@ -24,7 +24,7 @@ ONE_YEAR = 60 * 60 * 24 * 365
 
 # Our URLs that name one of trainee A's records, with real ids and the role that owns it.
 RECORD_URLS = {
-    "courses:trainer_trainee": lambda w: {"enrolment_id": str(w.enrolment_a.pk)},
+    "competencies:trainer_trainee": lambda w: {"enrolment_id": str(w.enrolment_a.pk)},
     "competencies:my_outcome": lambda w: {"enrolment_id": str(w.enrolment_a.pk), "code": "C1"},
     "competencies:admin_record": lambda w: {"enrolment_id": str(w.enrolment_a.pk)},
     "competencies:evidence_file": lambda w: {"evidence_id": str(w.evidence_a.pk)},

@@ -37,7 +37,7 @@ def test_a_trainer_confirming_hours_with_an_off_site_next_lands_on_their_queue(w
 def test_a_path_on_this_site_is_where_the_trainer_goes_back_to(world, client):
     session = _log(world)
     client.force_login(world.trainer_a)
-    back = reverse("courses:trainer_trainee", args=[world.enrolment_a.pk])
+    back = reverse("competencies:trainer_trainee", args=[world.enrolment_a.pk])
     response = client.post(reverse("consultation:session_confirm", args=[session.pk]),
                            {"revision": 1, "next": back})
     assert response["Location"] == back
