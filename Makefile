@@ -96,9 +96,12 @@ restore: install
 
 ## Lint with ruff ([tool.ruff] in pyproject.toml: pycodestyle, pyflakes, isort, bugbear,
 ## Django rules), tests included. `.venv/bin/ruff check --fix .` sorts imports for you.
-## CI runs it as a stage of its own; make test does not depend on it.
+## Then import-linter's contracts ([tool.importlinter]): the apps' layers, core importing
+## no app, certificates.credentials importing no Django. CI runs it as a stage of its
+## own; make test checks the contracts too (tests/test_architecture.py).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 ## Static analysis of the project's own code (not .venv, not tests; see [tool.bandit]):
 ## a medium or high finding fails unless explained in place (`# nosec BXXX - reason`).

@@ -12,7 +12,8 @@ import secrets
 from django.conf import settings
 from django.urls import reverse
 
-from .credentials import keys, proof, status_list
+from . import keys
+from .credentials import proof, status_list
 
 OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 # Defines 1EdTechJsonSchemaValidator2019, the credentialSchema type; without it that type

@@ -6,7 +6,7 @@ def credential_key_configured(app_configs, **kwargs):
     """A production site must be able to sign certificates from its first issue."""
     from django.core.exceptions import ImproperlyConfigured
 
-    from .credentials.keys import load_signing_key
+    from .keys import load_signing_key
 
     try:
         load_signing_key()

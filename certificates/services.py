@@ -21,8 +21,8 @@ from courses.models import Enrolment
 from jobs.services import enqueue
 from notifications.services import notify
 
-from . import badge
-from .credentials import conformance, keys, proof, status_list, verifier
+from . import badge, keys
+from .credentials import conformance, proof, status_list, verifier
 from .credentials.jsonld import SafeModeError
 from .credentials.limits import TooComplex
 from .eligibility import eligibility

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import Resolver404, resolve
 
-from . import sandbox, services, verify_worker
-from .credentials import keys, verifier
+from . import keys, sandbox, services, verify_worker
+from .credentials import verifier
 from .models import Certificate
 
 # A credential names a handful of status entries; more is not a credential's shape.

@@ -1,8 +1,8 @@
 """The issuer's Ed25519 key, its did:web identifier and DID document.
 
-The key comes from ``settings.CREDENTIAL_SIGNING_KEY`` (a multibase secret key) or the
-JSON key file at ``settings.CREDENTIAL_SIGNING_KEY_FILE`` (made by ``manage.py
-credential_keygen``). The issuer is ``did:web`` for ``settings.CREDENTIAL_ISSUER_HOST``.
+The key is a multibase secret key, given directly or read from a JSON key file; the
+issuer is ``did:web`` for a host name. Which key and host a site uses is settings'
+business (``certificates.keys`` reads them): this package imports no Django.
 """
 
 import functools
@@ -14,10 +14,12 @@ from urllib.parse import quote
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 
 from . import multibase
+
+
+class KeyConfigurationError(ValueError):
+    """The configured key or issuer host cannot be used (the message says why)."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def did_web_for_host(host: str) -> str:
     """``example.org:8000`` → ``did:web:example.org%3A8000`` (a port is percent-encoded)."""
     host = host.strip().strip("/")
     if not host or "/" in host:
-        raise ImproperlyConfigured(f"CREDENTIAL_ISSUER_HOST must be a host name, not {host!r}.")
+        raise KeyConfigurationError(f"CREDENTIAL_ISSUER_HOST must be a host name, not {host!r}.")
     return "did:web:" + quote(host, safe="")
 
 
@@ -55,15 +57,15 @@ def _secret_from_file(path: Path) -> str:
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
-        raise ImproperlyConfigured(
+        raise KeyConfigurationError(
             f"No credential signing key: set CREDENTIAL_SIGNING_KEY, or create the key file "
             f"with `manage.py credential_keygen --output {path}`."
         ) from None
     except (OSError, ValueError) as exc:
-        raise ImproperlyConfigured(f"The credential key file {path} is unreadable: {exc}") from exc
+        raise KeyConfigurationError(f"The credential key file {path} is unreadable: {exc}") from exc
     secret = data.get("secretKeyMultibase") or data.get("privateKeyMultibase")
     if not secret:
-        raise ImproperlyConfigured(f"The credential key file {path} has no secretKeyMultibase.")
+        raise KeyConfigurationError(f"The credential key file {path} has no secretKeyMultibase.")
     return secret
 
 
@@ -72,18 +74,16 @@ def _load(secret: str, host: str) -> SigningKey:
     try:
         private_key = private_key_from_multikey(secret)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"The credential signing key is not an Ed25519 secret Multikey: {exc}") from exc
+        raise KeyConfigurationError(f"The credential signing key is not an Ed25519 secret Multikey: {exc}") from exc
     return SigningKey(private_key, did_web_for_host(host))
 
 
-def load_signing_key() -> SigningKey:
-    secret = getattr(settings, "CREDENTIAL_SIGNING_KEY", "") or _secret_from_file(
-        Path(getattr(settings, "CREDENTIAL_SIGNING_KEY_FILE", "credential-key.json"))
-    )
-    return _load(secret, getattr(settings, "CREDENTIAL_ISSUER_HOST", "localhost"))
+def signing_key(*, secret: str, key_file: Path, host: str) -> SigningKey:
+    """The key ``secret`` names, else the one in ``key_file``; issuer ``did:web`` for ``host``."""
+    return _load(secret or _secret_from_file(Path(key_file)), host)
 
 
-def generate_key_file(path: Path, *, force: bool = False) -> SigningKey:
+def generate_key_file(path: Path, *, host: str, force: bool = False) -> SigningKey:
     """Write a new key (mode 0600); refuses to overwrite an existing file unless forced."""
     path = Path(path)
     if path.exists() and not force:
@@ -103,7 +103,7 @@ def generate_key_file(path: Path, *, force: bool = False) -> SigningKey:
             "secretKeyMultibase": multibase.secret_multikey(raw_private),
         }, handle, indent=2)
     os.chmod(path, 0o600)
-    return SigningKey(private_key, did_web_for_host(getattr(settings, "CREDENTIAL_ISSUER_HOST", "localhost")))
+    return SigningKey(private_key, did_web_for_host(host))
 
 
 def did_document(key: SigningKey) -> dict:

@@ -12,8 +12,7 @@ from core import ratelimit
 from core.access import GET_POST, PUBLIC, access
 from courses.models import Program
 
-from .. import badge, services
-from ..credentials import keys
+from .. import badge, keys, services
 from ..forms import VerifyForm
 from ..models import Certificate
 from ..verification import summarize, verify_submitted

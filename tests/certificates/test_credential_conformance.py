@@ -15,11 +15,10 @@ from django.core import mail
 from django.core.management import call_command
 
 from accounts.models import User
-from certificates import badge, services
+from certificates import badge, keys, services
 from certificates.credentials import (
     conformance,
     jsonld,
-    keys,
     limits,
     schema,
     second_processor,

@@ -9,8 +9,8 @@ from django.core import mail
 from django.core.management import call_command
 
 from audit.models import AuditEvent
-from certificates import badge, services
-from certificates.credentials import keys, proof, verifier
+from certificates import badge, keys, services
+from certificates.credentials import proof, verifier
 from certificates.models import Certificate, StatusList
 from credential_helpers import sign_unsafely  # tests/certificates/
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from certificates.credentials.keys import generate_key_file
+from certificates.keys import generate_key_file
 
 
 class Command(BaseCommand):

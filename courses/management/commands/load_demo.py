@@ -269,7 +269,7 @@ class Command(BaseCommand):
         """The development issuer key, made once (production configures its own)."""
         from pathlib import Path
 
-        from certificates.credentials.keys import generate_key_file
+        from certificates.keys import generate_key_file
 
         path = Path(settings.CREDENTIAL_SIGNING_KEY_FILE)
         if not settings.CREDENTIAL_SIGNING_KEY and not path.exists():
