@@ -180,9 +180,7 @@ def _certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, boo
         "serial": certificate.serial, "enrolment": enrolment.pk,
         "framework_version": enrolment.framework_version_id,
     })
-    from .tasks import render_certificate_pdf
-
-    enqueue(render_certificate_pdf, certificate_id=certificate.pk)
+    enqueue("certificates.tasks.render_certificate_pdf", certificate_id=certificate.pk)
     notify(enrolment.trainee.email, "certificate_issued", {
         "issued_by": str(actor), "program": enrolment.cohort.program.name,
         "serial": certificate.serial, "certificates_url": _certificates_url(),

@@ -349,12 +349,11 @@ def group_session_log(*, trainer, enrolments, date, minutes, category, start_tim
 def hours_export_request(*, actor, enrolment):
     """Queue a printable PDF of the trainee's log; a worker renders it after commit."""
     from .models import HoursExport
-    from .tasks import render_hours_pdf
 
     if actor.pk != enrolment.trainee_id:
         raise ValidationError("Only the trainee exports their own log.")
     export = HoursExport.objects.create(enrolment=enrolment)
-    enqueue(render_hours_pdf, export_id=export.pk)
+    enqueue("consultation.tasks.render_hours_pdf", export_id=export.pk)
     return export
 
 

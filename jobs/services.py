@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from audit.services import audit_record
 from core.crypto import cipher
@@ -35,12 +36,22 @@ except ImportError:  # pragma: no cover - kombu comes with Celery
 _BROKER_DOWN = (_BrokerError, ConnectionError, OSError)
 
 
-def enqueue(func: Callable, *, max_attempts: int | None = None, **kwargs) -> Job:
+# The Celery task that runs one attempt of a job. Named, not imported: tasks are the
+# worker's edge and import services, never the other way (README, Architecture).
+RUN_JOB_TASK = "jobs.tasks.run_job"
+
+
+def enqueue(func: Callable | str, *, max_attempts: int | None = None, **kwargs) -> Job:
     """Record ``func(**kwargs)`` to run after the current transaction commits.
 
-    ``func`` must be marked ``@job`` and ``kwargs`` JSON-serialisable. Nothing is
-    recorded (and nothing runs) if the transaction rolls back.
+    ``func`` is a function marked ``@job``, or its dotted name (how services name the
+    jobs in their own app's tasks module, which imports them); a name that is not a
+    job is refused here, not when a worker gets it. ``kwargs`` must be
+    JSON-serialisable. Nothing is recorded (and nothing runs) if the transaction rolls
+    back.
     """
+    if isinstance(func, str):
+        func = resolve(func)
     name = getattr(func, "job_name", None)
     if name is None:
         raise TypeError(f"{func!r} is not marked @job.")
@@ -56,8 +67,7 @@ def enqueue(func: Callable, *, max_attempts: int | None = None, **kwargs) -> Job
 def dispatch(job_ids: Iterable[int]) -> int:
     """Hand jobs to the broker; returns how many were handed over. Stops at the first
     broker error: those not sent stay pending for the sweeper."""
-    from .tasks import run_job
-
+    run_job = import_string(RUN_JOB_TASK)
     sent = 0
     for job in Job.objects.filter(pk__in=list(job_ids), status__in=(Job.Status.PENDING, Job.Status.QUEUED)):
         Job.objects.filter(pk=job.pk, status__in=(Job.Status.PENDING, Job.Status.QUEUED)).update(

@@ -2,6 +2,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 from . import services
+from .models import Job
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
@@ -11,8 +12,6 @@ def run_job(self, job_id: int) -> str:
     while outcome == services.Outcome.RETRY and self.request.is_eager:
         outcome, error = services.run(job_id)  # in-process: no broker to wait on
     if outcome == services.Outcome.RETRY:
-        from .models import Job
-
         attempts = Job.objects.values_list("attempts", flat=True).get(pk=job_id)
         raise self.retry(exc=error, countdown=services.retry_delay(attempts))
     if outcome == services.Outcome.FAILED and error is not None:

@@ -17,8 +17,6 @@ from django.template.loader import render_to_string
 
 from jobs.services import enqueue
 
-from .tasks import send_email
-
 # What a context may hold. The rendered text is what gets sealed and sent; a model
 # instance would let a template reach fields (consultation notes, say) the caller never
 # meant to put in an e-mail, so callers pass the few values a message shows.
@@ -69,4 +67,4 @@ def notify(to: str | Iterable[str], template: str, context: Mapping) -> None:
     subject, text, html = render(template, context)
     if not recipients:
         return
-    enqueue(send_email, to=recipients, subject=subject, body=text, html=html)
+    enqueue("notifications.tasks.send_email", to=recipients, subject=subject, body=text, html=html)

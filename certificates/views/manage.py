@@ -15,6 +15,7 @@ from ..forms import IssueForm, IssueSelectionForm, RevokeForm
 from ..four_eyes import issuer_conflicts, refusal_text
 from ..matrix import MatrixFilters, cohort_matrix_rows, matrix_csv
 from ..models import Certificate
+from ..tasks import issue_certificate
 
 
 @access(PROGRAM_ADMIN)
@@ -58,8 +59,6 @@ def issue(request, cohort_id: int):
     # Four eyes: shown on the page before the button, and refused again when issuing.
     conflicts = issuer_conflicts(request.user, [e.pk for e in enrolments])
     if confirming and form.is_valid():
-        from ..tasks import issue_certificate
-
         eligible = [e for e in enrolments if reports[e.pk].eligible]
         issuable = [e for e in eligible if not conflicts[e.pk]]
         for enrolment in issuable:

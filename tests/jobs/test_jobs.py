@@ -45,6 +45,24 @@ def test_a_job_runs_once_after_commit_and_is_marked_done(django_capture_on_commi
     assert [m.subject for m in mail.outbox] == ["Hello"]
 
 
+def test_a_job_named_by_services_runs_as_the_function_would(django_capture_on_commit_callbacks):
+    # Services name the jobs of their own app's tasks module (which imports them).
+    with django_capture_on_commit_callbacks(execute=True):
+        recorded = services.enqueue(
+            "notifications.tasks.send_email", to=["a@kapstone.test"], subject="Named", body="Body"
+        )
+    recorded.refresh_from_db()
+    assert recorded.name == send_email.job_name and recorded.status == Job.Status.DONE
+    assert [m.subject for m in mail.outbox] == ["Named"]
+
+
+@pytest.mark.parametrize("name", ["notifications.tasks.no_such_job", "jobs.services.sweep", "nowhere"])
+def test_a_name_that_is_not_a_job_is_refused_when_enqueued_and_records_nothing(name):
+    with pytest.raises(LookupError, match="job"):
+        services.enqueue(name, whatever=1)
+    assert not Job.objects.exists()
+
+
 def test_a_job_enqueued_in_a_rolled_back_transaction_leaves_nothing(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(RuntimeError), transaction.atomic():
