@@ -63,6 +63,10 @@ class CertificateQuerySet(models.QuerySet):
     def live(self) -> "CertificateQuerySet":
         return self.filter(status=Certificate.Status.ISSUED)
 
+    def held_by(self, user) -> "CertificateQuerySet":
+        """The certificates issued to ``user`` (in any of their enrolments)."""
+        return self.filter(enrolment__trainee=user)
+
     def with_people(self) -> "CertificateQuerySet":
         return self.select_related(
             "enrolment__trainee", "enrolment__cohort__program", "framework_version__framework",

@@ -325,42 +325,6 @@ def review_digest_send() -> int:
 
 
 @transaction.atomic
-def framework_version_draft(*, actor, framework: Framework) -> FrameworkVersion:
-    """Start the next version as a draft copy of the latest one (same identifiers)."""
-    latest = framework.versions.order_by("-number").first()
-    if latest is not None and not latest.is_published:
-        raise ValidationError(f"{latest} is still a draft; publish or edit it first.")
-    draft = FrameworkVersion.objects.create(
-        framework=framework, number=(latest.number + 1) if latest else 1
-    )
-    if latest is not None:
-        Outcome.objects.bulk_create(
-            Outcome(
-                version=draft, identifier=o.identifier, code=o.code, uri=o.uri,
-                category=o.category, statement=o.statement, evidence_rule=o.evidence_rule,
-                position=o.position,
-            )
-            for o in latest.outcomes.all()
-        )
-    audit_record(verb="framework.drafted", target=draft, actor=actor)
-    return draft
-
-
-@transaction.atomic
-def framework_version_publish(*, actor, version: FrameworkVersion) -> FrameworkVersion:
-    version = FrameworkVersion.objects.select_for_update().get(pk=version.pk)
-    if version.is_published:
-        raise ValidationError(f"{version} is already published.")
-    if not version.outcomes.exists():
-        raise ValidationError("A version needs at least one outcome before it is published.")
-    version.published_at = timezone.now()
-    version.save(update_fields=["published_at"])
-    audit_record(verb="framework.published", target=version, actor=actor,
-                 details={"outcomes": version.outcomes.count()})
-    return version
-
-
-@transaction.atomic
 def enrolment_move_version(*, actor, enrolment, version: FrameworkVersion, mapping: dict[str, str]):
     """Move an enrolment to a newer published version of its framework.
 

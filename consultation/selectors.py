@@ -23,11 +23,3 @@ def minutes_for(enrolment_ids) -> dict[int, dict[str, dict[str, int]]]:
     for row in rows:
         totals[row["enrolment_id"]][row["category"]][row["status"]] = row["total"] or 0
     return totals
-
-
-def confirmed_minutes_for(enrolment_ids) -> dict[int, dict[str, int]]:
-    """Confirmed minutes by enrolment and category (E1, E2): what the hours rule reads."""
-    return {
-        enrolment_id: {category: values["confirmed"] for category, values in by_category.items()}
-        for enrolment_id, by_category in minutes_for(enrolment_ids).items()
-    }

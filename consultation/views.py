@@ -25,6 +25,7 @@ from courses.models import Cohort, Enrolment, TrainerAssignment
 from . import services
 from .forms import DisputeForm, GroupSessionForm, SessionForm
 from .models import ConsultationSession
+from .permissions import sessions_visible_to
 from .selectors import minutes_for
 
 
@@ -103,19 +104,11 @@ def my_hours(request):
     }))
 
 
-def _visible_sessions(user):
-    """The trainee's own entries and those naming the user as a currently assigned trainer."""
-    assigned = Enrolment.objects.for_trainer(user).values("pk")
-    return ConsultationSession.objects.filter(
-        Q(enrolment__trainee=user) | (Q(trainer=user) & Q(enrolment__in=assigned))
-    ).select_related("enrolment__trainee", "enrolment__cohort__program", "trainer")
-
-
 @access(SIGNED_IN, methods=GET_POST)
 @never_cache
 @sensitive_post_parameters(*_PRIVATE_FIELDS)
 def session_detail(request, session_id: int):
-    session = get_visible_or_404(request, _visible_sessions(request.user), pk=session_id)
+    session = get_visible_or_404(request, sessions_visible_to(request.user), pk=session_id)
     is_trainee = request.user.pk == session.enrolment.trainee_id
     form = None
     if is_trainee and not session.is_reversal and session.status != ConsultationSession.Status.WITHDRAWN:
@@ -143,7 +136,7 @@ def session_detail(request, session_id: int):
     return _no_store(render(request, "consultation/session_detail.html", {
         "session": session, "form": form, "is_trainee": is_trainee,
         "notes_visible": session.notes_readable_by(request.user),
-        "history": _visible_sessions(request.user).filter(
+        "history": sessions_visible_to(request.user).filter(
             Q(pk=session.corrects_id) | Q(corrects=session) | Q(reverses=session) | Q(pk=session.reverses_id)
         ).defer("notes").exclude(pk=session.pk),
         "dispute_form": DisputeForm(initial={"revision": session.revision}),

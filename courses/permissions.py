@@ -28,10 +28,6 @@ def enrolments_visible_to(user):
     return scopes
 
 
-def can_manage_people(user) -> bool:
-    return Role.PROGRAM_ADMIN in roles_of(user)
-
-
 def is_assigned(trainer, trainee, cohort, on=None) -> bool:
     """True when ``trainer`` is assigned to ``trainee`` in ``cohort`` on the date."""
     if trainer.pk == trainee.pk:

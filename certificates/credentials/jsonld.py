@@ -88,10 +88,6 @@ def bundled_context(url: str) -> dict:
     return json.loads(_bundled_text(url))
 
 
-def bundled_urls() -> list[str]:
-    return list(_index())
-
-
 def document_loader(url: str, options=None) -> dict:
     """pyld's loader. The "static" tag lets pyld keep each bundled context processed in
     its shared cache, instead of re-processing every context for every credential."""

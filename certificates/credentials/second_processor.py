@@ -64,12 +64,3 @@ def disagreement(document: dict, signing_nquads: str) -> str | None:
     return (f"A second JSON-LD processor (pyoxigraph) reads it differently: "
             f"{len(signing_nquads.splitlines())} statements signed, {len(theirs.splitlines())} "
             f"read; only signed: {ours_only[:3]}; only read: {theirs_only[:3]}.")
-
-
-def canonical_nquads_of(nquads: str) -> str:
-    """pyoxigraph's RDFC-1.0 of a dataset given as N-Quads (to tell a graph that differs
-    from one only labelled differently)."""
-    dataset = pyoxigraph.Dataset(pyoxigraph.parse(nquads, pyoxigraph.RdfFormat.N_QUADS))
-    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
-    serialized = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS).decode()
-    return "".join(sorted(line + "\n" for line in serialized.splitlines() if line))

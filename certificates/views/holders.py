@@ -6,27 +6,19 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 
 from core.access import SIGNED_IN, TRAINEE, access, get_visible_or_404
-from core.roles import Role, has_role
 
 from .. import linkedin, services
 from ..models import Certificate
+from ..permissions import certificates_visible_to
 
 JSONLD = "application/ld+json"
-
-
-def certificates_visible_to(user):
-    """Trainees see their own certificates; program admins see all."""
-    queryset = Certificate.objects.with_people()
-    if has_role(user, Role.PROGRAM_ADMIN):
-        return queryset
-    return queryset.filter(enrolment__trainee=user)
 
 
 # --- trainees ------------------------------------------------------------------------
 
 @access(TRAINEE)
 def mine(request):
-    certificates = (Certificate.objects.with_people().filter(enrolment__trainee=request.user)
+    certificates = (Certificate.objects.with_people().held_by(request.user)
                     .defer("credential", "snapshot"))
     return render(request, "certificates/mine.html", {"rows": [
         {"certificate": c, "linkedin_url": linkedin.add_to_profile_url(c)} for c in certificates

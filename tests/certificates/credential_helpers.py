@@ -3,6 +3,7 @@ test path)."""
 
 import hashlib
 
+import pyoxigraph
 from pyld import jsonld as pyld_jsonld
 
 from certificates.credentials import jsonld, multibase
@@ -26,3 +27,12 @@ def sign_unsafely(document: dict, key, created: str = "2026-01-01T00:00:00Z") ->
             + hashlib.sha256(pyld_only_nquads(unsecured).encode()).digest())
     value = multibase.encode_base58btc(key.private_key.sign(data))
     return {**unsecured, "proof": {**options, "proofValue": value}}
+
+
+def canonical_nquads_of(nquads: str) -> str:
+    """pyoxigraph's RDFC-1.0 of a dataset given as N-Quads (to tell a graph that differs
+    from one only labelled differently)."""
+    dataset = pyoxigraph.Dataset(pyoxigraph.parse(nquads, pyoxigraph.RdfFormat.N_QUADS))
+    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+    serialized = pyoxigraph.serialize(dataset, format=pyoxigraph.RdfFormat.N_QUADS).decode()
+    return "".join(sorted(line + "\n" for line in serialized.splitlines() if line))

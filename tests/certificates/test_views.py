@@ -11,6 +11,7 @@ from django.urls import reverse
 from certificates import services
 from certificates.credentials import status_list
 from certificates.models import Certificate
+from certificates.permissions import certificates_visible_to
 
 pytestmark = pytest.mark.django_db
 
@@ -265,3 +266,12 @@ def test_matrix_cells_tell_screen_readers_each_status_in_words(complete, login):
     assert len(cells) == 2 * 23  # both trainees, every outcome
     assert set(cells) <= {"Met", "Awaiting review", "In progress", "Not started"}
     assert cells[:23] == ["Met"] * 23 or cells[23:] == ["Met"] * 23  # trainee A met them all
+
+
+def test_the_certificate_scope_gives_holders_their_own_and_admins_all(issued):
+    certificate = issued.certificate
+    assert list(certificates_visible_to(issued.trainee_a)) == [certificate]
+    assert list(Certificate.objects.held_by(issued.trainee_a)) == [certificate]
+    assert not certificates_visible_to(issued.trainee_b).exists()
+    assert not certificates_visible_to(issued.trainer_a).exists()
+    assert list(certificates_visible_to(issued.admin)) == [certificate]

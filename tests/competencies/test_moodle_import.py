@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from competencies.interchange import ImportRejected, moodle_csv_import
 from competencies.interchange.common import html_to_text
 from competencies.models import FrameworkVersion
-from competencies.services import framework_version_publish
+from framework_versions import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def test_the_oecd_example_imports_its_44_leaf_competencies():
 
 def test_importing_the_same_moodle_framework_again_adds_a_version_with_the_same_identifiers(world):
     first = moodle_csv_import(raw=OECD.read_bytes())
-    framework_version_publish(actor=world.admin, version=first.version)
+    publish(first.version)
 
     second = moodle_csv_import(raw=OECD.read_bytes())
 

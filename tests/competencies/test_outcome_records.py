@@ -15,6 +15,7 @@ from competencies.models import EvidenceItem, SignOff, SignOffRequest
 from competencies.selectors import outcome_record, outcome_records_for
 from courses.factories import EnrolmentFactory, TrainerAssignmentFactory
 from courses.models import LessonProgress
+from framework_versions import draft_copy, publish  # tests/
 
 pytestmark = pytest.mark.django_db
 
@@ -340,12 +341,12 @@ def test_published_versions_are_immutable_and_new_versions_leave_enrolments_alon
         outcome.save()
     with pytest.raises(PublishedVersionError):
         outcome.delete()
-    v2 = services.framework_version_draft(actor=tracker.admin, framework=v1.framework)
+    v2 = draft_copy(v1.framework)
     assert v2.outcomes.count() == 23 and v2.number == 2
     c1 = v2.outcomes.get(code="C1")
     c1.code, c1.statement = "C1a", "Establishes the therapeutic alliance."
     c1.save()
-    services.framework_version_publish(actor=tracker.admin, version=v2)
+    publish(v2)
     tracker.enrolment_a.refresh_from_db()
     assert tracker.enrolment_a.framework_version == v1
     assert _status(tracker, "C1").outcome.statement != "Establishes the therapeutic alliance."
@@ -361,11 +362,11 @@ def test_moving_an_enrolment_carries_evidence_and_signoffs_through_the_mapping(t
     services.signoff_decide(trainer=tracker.trainer_a, enrolment=tracker.enrolment_a,
                             outcome_code="C1", decision="met")
     v1 = tracker.enrolment_a.framework_version
-    v2 = services.framework_version_draft(actor=tracker.admin, framework=v1.framework)
+    v2 = draft_copy(v1.framework)
     c1 = v2.outcomes.get(code="C1")
     c1.code = "C1a"
     c1.save()
-    services.framework_version_publish(actor=tracker.admin, version=v2)
+    publish(v2)
     with pytest.raises(ValidationError, match="Not outcomes"):
         services.enrolment_move_version(actor=tracker.admin, enrolment=tracker.enrolment_a,
                                         version=v2, mapping={"C1": "ZZ"})
@@ -381,8 +382,8 @@ def test_moving_an_enrolment_carries_evidence_and_signoffs_through_the_mapping(t
 
 def test_admin_moves_an_enrolment_from_the_record_page(tracker, client):
     v1 = tracker.enrolment_a.framework_version
-    v2 = services.framework_version_draft(actor=tracker.admin, framework=v1.framework)
-    services.framework_version_publish(actor=tracker.admin, version=v2)
+    v2 = draft_copy(v1.framework)
+    publish(v2)
     client.force_login(tracker.admin)
     url = reverse("competencies:admin_move_version", args=[tracker.enrolment_a.pk])
     page = client.get(url).content.decode()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.factories import UserFactory, with_totp
 from courses.factories import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
 from courses.models import TrainerAssignment
+from framework_versions import draft_copy, publish  # tests/
 from support import at_once  # same folder
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -189,8 +190,8 @@ def test_an_admin_moves_a_record_to_a_new_framework_version(world, curriculum):
                           kind="written", text="How I held boundaries in a session.")
     services.signoff_decide(trainer=world.trainer_a, enrolment=enrolment, outcome_code="C1", decision="met")
     v1 = enrolment.framework_version
-    v2 = services.framework_version_draft(actor=world.admin, framework=v1.framework)
-    services.framework_version_publish(actor=world.admin, version=v2)
+    v2 = draft_copy(v1.framework)
+    publish(v2)
     services.enrolment_move_version(actor=world.admin, enrolment=enrolment, version=v2, mapping={})
     enrolment.refresh_from_db()
     assert enrolment.framework_version_id == v2.pk

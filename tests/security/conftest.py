@@ -9,6 +9,8 @@ import datetime
 
 import pytest
 
+from framework_versions import draft_copy, publish  # tests/
+
 
 @pytest.fixture
 def populated(complete, settings, tmp_path):
@@ -18,12 +20,7 @@ def populated(complete, settings, tmp_path):
 
     from accounts.factories import UserFactory
     from certificates.services import certificate_issue
-    from competencies.services import (
-        evidence_add,
-        framework_version_draft,
-        framework_version_publish,
-        signoff_request,
-    )
+    from competencies.services import evidence_add, signoff_request
     from consultation.models import HoursExport
     from consultation.services import session_log
     from courses.services.learning import application_submit
@@ -63,7 +60,7 @@ def populated(complete, settings, tmp_path):
     world.name_request = name_change_request(user=world.trainee_b, requested_name="B Renamed")
     # A newer published framework version, so an enrolment can be moved to it.
     framework = world.enrolment_b.framework_version.framework
-    framework_version_publish(actor=world.admin, version=framework_version_draft(actor=world.admin, framework=framework))
+    publish(draft_copy(framework))
     world.failed_job = Job.objects.create(
         name="certificates.tasks.render_certificate_pdf", kwargs={"certificate_id": world.certificate_a.pk},
         status=Job.Status.FAILED, attempts=3, last_error="boom",
