@@ -75,8 +75,7 @@ class DemoServer:
         drop = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL"}
         self.env = {
             **{k: v for k, v in os.environ.items() if k not in drop},
-            "DJANGO_SETTINGS_MODULE": "config.settings.base",
-            "DEBUG": "True",
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
             "DATABASE_URL": f"sqlite:///{base_dir / 'e2e.sqlite3'}",
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(self.mail_dir),

@@ -49,7 +49,7 @@ DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
 
 @pytest.fixture
 def production_headers(settings):
-    """The header settings production runs with (config/settings/base.py, DEBUG off)."""
+    """The header settings production runs with (config/settings/production.py)."""
     settings.SECURE_HSTS_SECONDS = ONE_YEAR
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     settings.SECURE_HSTS_PRELOAD = True
@@ -323,7 +323,7 @@ def test_production_settings_send_cookies_only_over_https_and_keep_them_from_scr
     inherited = ("DATABASE_", "REDIS_", "SECURE_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
     env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.base", "DEBUG": "False",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": "production-grade-secret-key-for-a-settings-test-" + "z" * 20,
         "ALLOWED_HOSTS": "kapstone.example", "REDIS_URL": "redis://127.0.0.1:6379/3",
         "NOTES_ENCRYPTION_KEYS": "HuN92qUeGDFNgbILEvt97LXEFeCOjJRd1aagDcJHefY=",
