@@ -181,8 +181,8 @@ def _curriculum(p: dict, admin, t: Timings):
     from competencies.models import Outcome
     from competencies.services import framework_load_bundled
     from courses import services
-    from courses.management.commands.load_demo import Command as Demo
     from courses.models import Cohort, Program
+    from demo.management.commands.load_demo import Command as Demo
 
     with _clock(t, "framework (23 outcomes)", "services"):
         version = framework_load_bundled(actor=admin)
@@ -305,10 +305,10 @@ def _trainee_plans(p, enrolments, trainers, outcomes) -> list[TraineePlan]:
 
 
 def _via_services(tp: TraineePlan, lessons, t: Timings) -> None:
-    from certificates.completion import complete_lessons
     from competencies import services as records
     from consultation import services as hours
     from consultation.models import ConsultationSession
+    from demo.completion import complete_lessons
 
     enrolment, trainee, trainer = tp.enrolment, tp.enrolment.trainee, tp.trainer
     if tp.lessons:

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "notifications",
     "backups",
     "cms",
+    "demo",
     "wagtail.contrib.redirects",
     "wagtail.sites",
     "wagtail.users",

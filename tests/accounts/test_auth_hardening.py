@@ -17,8 +17,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from accounts.factories import PASSWORD, UserFactory, with_totp
 from accounts.models import User
+from factories.accounts import PASSWORD, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 

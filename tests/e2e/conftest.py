@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "test-results"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # make test-e2e CHROMIUM=…
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PASSWORD = "kapstone-demo-pass"  # courses/management/commands/load_demo.py
+PASSWORD = "kapstone-demo-pass"  # demo/management/commands/load_demo.py
 TOTP_PERIOD = 30
 TIMEOUT_MS = 15_000
 

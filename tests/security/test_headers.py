@@ -90,7 +90,7 @@ def site(complete, settings, tmp_path):
 
 
 def _roles(world):
-    from accounts.factories import UserFactory, with_totp
+    from factories.accounts import UserFactory, with_totp
 
     users = world.users()
     # The Django admin admits superusers only; none of the roles above is one.
@@ -354,7 +354,7 @@ def test_cookies_set_over_https_are_secure_and_http_only(settings):
     assert response.status_code == 200
     csrf = response.cookies[settings.CSRF_COOKIE_NAME]
     assert csrf["secure"] and csrf["httponly"] and csrf["samesite"] == "Lax"
-    from accounts.factories import UserFactory
+    from factories.accounts import UserFactory
 
     UserFactory(email="cookie@kapstone.test", password="a-long-password-1")
     response = client.post(

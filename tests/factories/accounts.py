@@ -2,9 +2,8 @@ import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 
+from accounts.models import User
 from core.roles import Role
-
-from .models import User
 
 PASSWORD = "correct-horse-battery"
 

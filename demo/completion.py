@@ -16,6 +16,7 @@ from competencies import services as records
 from competencies.models import Outcome
 from consultation import services as hours
 from courses import services as learning
+from courses.services import enrolment_verify_license
 from courses.services.learning import check_token
 
 
@@ -80,8 +81,6 @@ def confirm_hours(enrolment, trainer, *, session_minutes: int = 120) -> int:
 
 def complete_enrolment(enrolment, *, trainers, admin, session_minutes: int = 120) -> None:
     """Every requirement met: license verified, lessons, sign-offs and hours."""
-    from courses.services import enrolment_verify_license
-
     if enrolment.license_verified_at is None:
         enrolment_verify_license(actor=admin, enrolment=enrolment)
     complete_lessons(enrolment)
