@@ -141,10 +141,9 @@ def _lesson_spec(n: int, outcomes: list[str]) -> dict:
 
 def _people(p: dict, t: Timings):
     from allauth.account.models import EmailAddress
-    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-    from allauth.mfa.totp.internal.auth import TOTP
     from django.contrib.auth.models import Group
 
+    from accounts.mfa import totp_activate
     from accounts.models import User
     from core.roles import Role
 
@@ -166,8 +165,7 @@ def _people(p: dict, t: Timings):
             for u in [admin, *trainers, *trainees]
         )
         for user in [admin, *trainers]:
-            TOTP.activate(user, TOTP_SECRET)
-            RecoveryCodes.activate(user)
+            totp_activate(user=user, secret=TOTP_SECRET, recovery_codes=True)
         # The role first: an assignment no longer gives it.
         Group.objects.get(name=Role.TRAINER.value).user_set.add(*trainers)
     return admin, trainers, trainees

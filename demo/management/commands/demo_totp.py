@@ -1,9 +1,7 @@
-import time
-
-from allauth.mfa import app_settings
-from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.management.base import BaseCommand, CommandError
+
+from accounts.mfa import totp_code
+from accounts.models import User
 
 
 class Command(BaseCommand):
@@ -13,13 +11,8 @@ class Command(BaseCommand):
         parser.add_argument("email")
 
     def handle(self, *args, email, **options):
-        authenticator = Authenticator.objects.filter(
-            user__email=email.lower(), type=Authenticator.Type.TOTP
-        ).first()
-        if authenticator is None:
+        user = User.objects.filter(email=email.lower()).first()
+        code = totp_code(user=user) if user is not None else None
+        if code is None:
             raise CommandError(f"{email} has no authenticator app set up.")
-        from allauth.mfa.adapter import get_adapter
-
-        secret = get_adapter().decrypt(authenticator.data["secret"])
-        counter = int(time.time()) // app_settings.TOTP_PERIOD
-        self.stdout.write(format_hotp_value(hotp_value(secret, counter)))
+        self.stdout.write(code)

@@ -10,8 +10,6 @@ from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -20,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from accounts.mfa import totp_activate
 from accounts.models import User
 from cms.models import HomePage, LessonPage
 from cms.services import curriculum_load_bundled
@@ -145,8 +144,7 @@ class Command(BaseCommand):
 
     def _second_factor(self, user) -> None:
         if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-            TOTP.activate(user, DEMO_TOTP_SECRET)
-            RecoveryCodes.activate(user)
+            totp_activate(user=user, secret=DEMO_TOTP_SECRET, recovery_codes=True)
 
     def _enrol(self, admin, trainee, cohort, **license):
         if Enrolment.objects.filter(trainee=trainee, cohort=cohort).exists():
