@@ -25,9 +25,9 @@ migrate: install
 ## credential's did:web issuer, the DID document, status lists) uses SITE_URL, which
 ## follows PORT unless SITE_URL is set. E-mails sent while loading go to DEMO_MAIL, so the
 ## logins are the last lines printed before the server starts.
-## The site is off DEBUG unless told; these development targets turn it on unless the
-## environment already says (a production shell that exports DEBUG=False keeps it).
-demo migrate backup restore totp: export DEBUG ?= True
+## manage.py runs the development settings (config.settings.local, DEBUG on) unless
+## DJANGO_SETTINGS_MODULE says otherwise: a production shell that exports
+## DJANGO_SETTINGS_MODULE=config.settings.production keeps it for migrate, backup, restore.
 PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 DEMO_MAIL ?= var/demo-mail
@@ -78,7 +78,7 @@ test-all: test test-integration test-e2e
 
 ## Production-like settings must pass Django's deployment checklist without warnings
 check-deploy: install
-	DEBUG=False SECRET_KEY=$$($(PY) -c "import secrets;print(secrets.token_urlsafe(50))") \
+	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$($(PY) -c "import secrets;print(secrets.token_urlsafe(50))") \
 	ALLOWED_HOSTS=kapstone.example DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) \
 	NOTES_ENCRYPTION_KEYS=$$($(PY) -c "from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())") \
 	CREDENTIAL_SIGNING_KEY=$$($(PY) -c "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey as K;from certificates.credentials.multibase import secret_multikey as m;print(m(K.generate().private_bytes_raw()))") \

@@ -1,7 +1,7 @@
 """Failed sign-ins slow the guesser down without locking anyone out.
 
 Failures are counted twice, in the shared cache (Redis in production; settings refuse
-to start without it when DEBUG is off):
+to start without it in production):
 
 - per account and client address: guessing one person's password from one place. The
   account is the one the typed address belongs to (any of its addresses, any case),

@@ -6,6 +6,5 @@ class AuditConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self):
-        from .refusals import audit_wagtail_refusals
-
-        audit_wagtail_refusals()
+        # Connects the access_refused receiver.
+        from . import refusals  # noqa: F401

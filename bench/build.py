@@ -141,10 +141,9 @@ def _lesson_spec(n: int, outcomes: list[str]) -> dict:
 
 def _people(p: dict, t: Timings):
     from allauth.account.models import EmailAddress
-    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-    from allauth.mfa.totp.internal.auth import TOTP
     from django.contrib.auth.models import Group
 
+    from accounts.mfa import totp_activate
     from accounts.models import User
     from core.roles import Role
 
@@ -166,8 +165,7 @@ def _people(p: dict, t: Timings):
             for u in [admin, *trainers, *trainees]
         )
         for user in [admin, *trainers]:
-            TOTP.activate(user, TOTP_SECRET)
-            RecoveryCodes.activate(user)
+            totp_activate(user=user, secret=TOTP_SECRET, recovery_codes=True)
         # The role first: an assignment no longer gives it.
         Group.objects.get(name=Role.TRAINER.value).user_set.add(*trainers)
     return admin, trainers, trainees
@@ -181,8 +179,8 @@ def _curriculum(p: dict, admin, t: Timings):
     from competencies.models import Outcome
     from competencies.services import framework_load_bundled
     from courses import services
-    from courses.management.commands.load_demo import Command as Demo
     from courses.models import Cohort, Program
+    from demo.management.commands.load_demo import Command as Demo
 
     with _clock(t, "framework (23 outcomes)", "services"):
         version = framework_load_bundled(actor=admin)
@@ -305,10 +303,10 @@ def _trainee_plans(p, enrolments, trainers, outcomes) -> list[TraineePlan]:
 
 
 def _via_services(tp: TraineePlan, lessons, t: Timings) -> None:
-    from certificates.completion import complete_lessons
     from competencies import services as records
     from consultation import services as hours
     from consultation.models import ConsultationSession
+    from demo.completion import complete_lessons
 
     enrolment, trainee, trainer = tp.enrolment, tp.enrolment.trainee, tp.trainer
     if tp.lessons:

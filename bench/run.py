@@ -58,8 +58,7 @@ def environment(args, *, redis: bool) -> dict:
            if k not in ("REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(_secrets())
     env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DEBUG": "False",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": args.database,
         "CONN_MAX_AGE": "600",
@@ -79,7 +78,7 @@ def environment(args, *, redis: bool) -> dict:
         env["REDIS_URL"] = args.redis
         env["CELERY_BROKER_URL"] = args.broker
     else:
-        # The build is one process (manage.py commands): say so, or DEBUG=False refuses
+        # The build is one process (manage.py commands): say so, or production refuses
         # to start without a shared cache.
         env["ALLOW_LOCAL_CACHE"] = "true"
     return env

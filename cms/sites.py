@@ -9,7 +9,7 @@ courses/signals.py and the receivers below), and the next request in every proce
 finds its site afresh.
 
 The check is one small cache read (health checks and static files skip it), and the
-answer is Wagtail's own: the memo stores what ``Site._find_for_request`` returned. With
+answer is Wagtail's own: the memo stores what ``Site.find_for_request`` returned. With
 the cache unreachable the memo cannot be checked, so Wagtail's lookup runs as before.
 Hosts outside ALLOWED_HOSTS are never stored, and the memo holds a bounded number of
 hosts, so made-up Host headers cannot grow it.
@@ -47,19 +47,19 @@ def _stamp() -> str:
 
 
 def site_for_request(request) -> Site | None:
-    """Wagtail's site for this request (whose host is allowed), from this process's
-    memo while it is current."""
-    host = (split_domain_port(request._get_raw_host())[0], request.get_port())
+    """Wagtail's site for this request (whose host is allowed: ``get_host`` refuses any
+    other), from this process's memo while it is current."""
+    host = (split_domain_port(request.get_host())[0], request.get_port())
     try:
         stamp = _stamp()
     except CACHE_UNREACHABLE:
-        return Site._find_for_request(request)
+        return Site.find_for_request(request)
     known = _found.get(host)
     if known is not None and known[0] == stamp:
         return known[1]
     # Read after the stamp: a change committed meanwhile drops this stamp, so what is
     # stored under it is never served after the change.
-    site = Site._find_for_request(request)
+    site = Site.find_for_request(request)
     if len(_found) >= _MAX_HOSTS:
         _found.clear()
     _found[host] = (stamp, site)
@@ -86,8 +86,14 @@ _SKIPPED_PREFIXES = ("/healthz", "/readyz", "/static/")
 
 
 class SiteMiddleware:
-    """Hands Wagtail the request's site from the memo: ``Site.find_for_request`` uses
-    ``request._wagtail_site`` when it is set, as it is after Wagtail's own lookup."""
+    """Hands Wagtail the request's site from the memo.
+
+    Wagtail has no public way to be given a request's site. Its public
+    ``Site.find_for_request`` keeps what it found on the request, as
+    ``request._wagtail_site`` (its documented contract: "The site will be cached via
+    request._wagtail_site"), and answers from there for the rest of the request; the
+    memo's answer is put in the same place, here and nowhere else
+    (tests/cms/test_sites.py shows Wagtail serving from it without a site query)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

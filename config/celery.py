@@ -5,7 +5,10 @@ from celery.signals import worker_process_init, worker_ready
 
 from core.memory import freeze_startup_objects
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+# Workers and beat run the real site: production settings unless told otherwise. This
+# module is imported with the config package (config/__init__.py), before config.wsgi
+# sets its default, so the two must name the same module.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("kapstone")
 app.config_from_object("django.conf:settings", namespace="CELERY")

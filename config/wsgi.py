@@ -2,7 +2,9 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+# gunicorn serves the real site: production settings unless told otherwise (a test or
+# the integration suite may start it on config.settings.local).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 application = get_wsgi_application()
 
 from core.memory import freeze_startup_objects  # noqa: E402 (after Django is set up)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from accounts.factories import UserFactory, with_totp
-from courses.factories import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
+from factories.accounts import UserFactory, with_totp
+from factories.courses import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
 
 
 @dataclass
@@ -67,9 +67,9 @@ def world(db) -> World:
 def curriculum(world):
     """The world's program with a framework and a published curriculum of 2 courses × 3
     lessons (K1, K2, K3; two lessons per course carry a knowledge check)."""
-    from cms.factories import curriculum_data, home_page
     from cms.services import curriculum_load
     from competencies.services import framework_load_bundled
+    from factories.cms import curriculum_data, home_page
 
     version = framework_load_bundled()
     program = world.cohort.program
@@ -85,9 +85,9 @@ def curriculum(world):
 @pytest.fixture
 def complete(world, curriculum):
     """Trainee A with every requirement met, through the services (1 h per E category)."""
-    from certificates.completion import complete_enrolment
-    from cms.factories import curriculum_data
     from cms.services import course_add
+    from demo.completion import complete_enrolment
+    from factories.cms import curriculum_data
 
     program = world.cohort.program
     program.e1_hours_required = program.e2_hours_required = 1

@@ -1,5 +1,9 @@
 """The demo command: a coherent program, one person per role, safe to run twice."""
 
+import ast
+import io
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -105,3 +109,47 @@ def test_demo_logins_land_where_the_readme_says(client):
     assert "Awaiting review" in client.get("/trainee/outcomes/").content.decode()
     client.force_login(User.objects.get(email="trainer.okafor@kapstone.test"))
     assert "Confidentiality in a group integration session" in client.get("/trainer/queue/").content.decode()
+
+
+# --- Demo and test helpers stay out of the production apps (issue 18, item 8) -----------
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_APPS = [
+    "accounts", "audit", "backups", "certificates", "cms", "competencies", "config",
+    "consultation", "core", "courses", "jobs", "notifications",
+]
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
+def test_no_production_app_imports_the_demo_or_the_test_factories():
+    offenders = []
+    for app in PRODUCTION_APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            for name in _imported_modules(path):
+                top = name.split(".")[0]
+                if top in ("demo", "factories", "factory", "tests") or name.endswith(".factories"):
+                    offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert offenders == []
+    assert not list(ROOT.glob("*/factories.py"))
+
+
+def test_the_demo_makes_its_signing_key_the_way_a_real_site_does(tmp_path, settings):
+    """Through `manage.py credential_keygen`, not the credentials package's internals."""
+    settings.CREDENTIAL_SIGNING_KEY = ""
+    settings.CREDENTIAL_SIGNING_KEY_FILE = str(tmp_path / "var" / "credential-key.json")
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    key_file = tmp_path / "var" / "credential-key.json"
+    assert key_file.exists() and key_file.stat().st_mode & 0o777 == 0o600
+    assert f"Made the development credential signing key: {key_file}" in out.getvalue()
+    assert out.getvalue().rstrip().endswith("then check it at /verify/<code>/.")

@@ -42,7 +42,7 @@ def test_make_demo_defaults_to_port_8000_and_keeps_an_explicit_site_url():
 def test_the_issuer_did_names_the_host_and_port_of_site_url():
     probe = "import django; from django.conf import settings; django.setup(); " \
         "print(settings.SITE_URL, settings.CREDENTIAL_ISSUER_HOST, settings.WAGTAILADMIN_BASE_URL)"
-    result = _run(["-c", probe], {"DEBUG": "True", "SITE_URL": ADDRESS + "/"})
+    result = _run(["-c", probe], {"SITE_URL": ADDRESS + "/"}, settings="config.settings.local")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [ADDRESS, "127.0.0.1:8123", ADDRESS]
 

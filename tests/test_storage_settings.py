@@ -90,8 +90,8 @@ PROBE = (
 def test_the_site_settings_build_that_storage(variables, expected):
     clean = {name: "" for name in ("AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL",
                                    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    # The development settings (DEBUG on), as `make demo` runs them.
-    result = _run(["-c", PROBE], {"DEBUG": "True", **clean, **variables})
+    # The development settings, as `make demo` runs them.
+    result = _run(["-c", PROBE], {**clean, **variables}, settings="config.settings.local")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected
 

@@ -1,19 +1,26 @@
-"""Kapstone settings: everything comes from the environment (django-environ).
+"""Settings every Kapstone process shares; everything comes from the environment.
 
-DEBUG is off unless the environment turns it on: a deployment that forgets the
-variable refuses to start without its secrets rather than running in debug mode. With
-DEBUG=True (the demo, the tests) the site needs nothing: SQLite, eager Celery tasks, a
-local-memory cache and e-mail printed to the console. With DEBUG off it must be given
-SECRET_KEY (never the development one), ALLOWED_HOSTS, NOTES_ENCRYPTION_KEYS and a
-shared cache (REDIS_URL, or ALLOW_LOCAL_CACHE=true for a deliberate single process);
-DATABASE_URL switches on PostgreSQL.
+The settings module is chosen by the entry point, the way cookiecutter-django does it:
+
+- ``config.settings.local`` — ``manage.py`` by default (``make demo``, ``make totp``, a
+  developer's shell): DEBUG on, SQLite, eager Celery tasks, a local-memory cache and
+  e-mail printed to the console, with development secrets; nothing to configure.
+- ``config.settings.production`` — ``config.wsgi``, ``config.asgi`` and the Celery app
+  (``celery -A config``) by default, and any ``manage.py`` run with
+  ``DJANGO_SETTINGS_MODULE=config.settings.production``: DEBUG off, and it refuses to
+  start without SECRET_KEY, ALLOWED_HOSTS, NOTES_ENCRYPTION_KEYS and a shared cache.
+- ``config.settings.test`` — pytest (``pyproject.toml``).
+
+This module is none of those: it holds what they share and is DEBUG off. DATABASE_URL,
+REDIS_URL, EMAIL_URL and the rest switch on the real services under any of them.
 """
 
+import base64
+import hashlib
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
-from django.core.exceptions import ImproperlyConfigured
 
 from .storage import storages_from_env
 
@@ -23,31 +30,26 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(str(BASE_DIR / ".env"))
 
-DEBUG = env.bool("DEBUG", default=False)
+DEBUG = False
 
-# Committed to the repository, so it signs development sessions only.
+# Committed to the repository, so it signs development and test sessions only;
+# production refuses it.
 DEVELOPMENT_SECRET_KEY = "kapstone-development-only-not-secret-" + "x" * 24
 
-if DEBUG:
-    SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
-    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
-else:
-    try:
-        SECRET_KEY = env("SECRET_KEY")
-        ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-    except ImproperlyConfigured as exc:
-        raise ImproperlyConfigured(
-            "SECRET_KEY and ALLOWED_HOSTS must be set in the environment when DEBUG is off."
-        ) from exc
-    if not ALLOWED_HOSTS:
-        raise ImproperlyConfigured("ALLOWED_HOSTS must list at least one host when DEBUG is off.")
-    if SECRET_KEY == DEVELOPMENT_SECRET_KEY:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is the committed development key; set a secret one when DEBUG is off."
-        )
+
+def development_notes_keys(secret_key: str) -> list[str]:
+    """A Fernet key derived from a development SECRET_KEY, for sites that are given none."""
+    digest = hashlib.sha256(("notes:" + secret_key).encode()).digest()
+    return [base64.urlsafe_b64encode(digest).decode()]
+
 
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# Only the apps the site uses. Not installed, checked against Wagtail 8's admin:
+# wagtail.contrib.forms (no form pages), wagtail.contrib.settings (no site settings),
+# wagtail.embeds (videos are our own block, cms/blocks.py; no rich text field offers
+# the embed feature) and django_filters (the admin imports its filters as a library,
+# and its range widgets use Wagtail's own templates).
 INSTALLED_APPS = [
     "accounts",
     "audit",
@@ -59,10 +61,8 @@ INSTALLED_APPS = [
     "notifications",
     "backups",
     "cms",
-    "wagtail.contrib.forms",
+    "demo",
     "wagtail.contrib.redirects",
-    "wagtail.contrib.settings",
-    "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
     "wagtail.snippets",
@@ -73,7 +73,6 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
-    "django_filters",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -96,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "audit.refusals.WagtailRefusalMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -159,15 +159,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="")
 # Login throttling, one-time codes used once, MFA code limits and /verify/ limits all
 # count in the cache. A local-memory cache is one per process: with two gunicorn
-# workers every count is halved and a TOTP code can be used once per worker. Only a
-# deliberate single-process site may run without Redis when DEBUG is off.
+# workers every count is halved and a TOTP code can be used once per worker, so
+# production refuses to start on one unless ALLOW_LOCAL_CACHE says the site is a
+# single process (production.py).
 ALLOW_LOCAL_CACHE = env.bool("ALLOW_LOCAL_CACHE", default=False)
-if not (DEBUG or REDIS_URL or ALLOW_LOCAL_CACHE):
-    raise ImproperlyConfigured(
-        "REDIS_URL must be set when DEBUG is off: rate limits and one-time codes need a cache "
-        "shared by every app process. A site that runs exactly one process may set "
-        "ALLOW_LOCAL_CACHE=true instead."
-    )
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -222,10 +217,16 @@ JOBS_KEEP_DONE_DAYS = env.int("JOBS_KEEP_DONE_DAYS", default=30)
 
 # --- E-mail ---------------------------------------------------------------------
 EMAIL_URL = env("EMAIL_URL", default="")
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 if EMAIL_URL:
-    vars().update(env.email_url("EMAIL_URL"))
-else:
-    EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+    _smtp = env.email_url("EMAIL_URL")
+    EMAIL_BACKEND = _smtp["EMAIL_BACKEND"]
+    EMAIL_HOST = _smtp["EMAIL_HOST"]
+    EMAIL_PORT = _smtp["EMAIL_PORT"]
+    EMAIL_HOST_USER = _smtp["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _smtp["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS = _smtp.get("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = _smtp.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Kapstone <no-reply@kapstone.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Every subject starts with it: Kapstone's notifications, allauth's and the admins' errors.
@@ -277,7 +278,7 @@ SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=12 * 60 * 60)
 SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=24 * 60 * 60)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 ACCOUNT_EMAIL_SUBJECT_PREFIX = EMAIL_SUBJECT_PREFIX
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"  # local and test: http
 # The client address (rate limits, audit trail) is REMOTE_ADDR unless the site runs
 # behind this many reverse proxies, each appending to X-Forwarded-For; only then is the
 # entry that many places from the right believed. What a client writes there itself
@@ -310,8 +311,9 @@ KAPSTONE_LOGIN_THROTTLE = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Kapstone"
 MFA_PASSKEY_LOGIN_ENABLED = False
-# WebAuthn needs a secure origin; http://127.0.0.1 is only allowed while developing.
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# WebAuthn needs a secure origin; http://127.0.0.1 is only allowed while developing
+# (local and test turn this on).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 # Roles whose members must enrol a second factor before anything else: everyone who
 # signs off, manages people or publishes curriculum (editors upload files and work in
 # an admin that allows inline scripts).
@@ -322,17 +324,8 @@ KAPSTONE_LOGIN_FAILURE_WINDOW = 15 * 60
 
 # --- Consultation notes encryption ------------------------------------------------
 # Fernet keys, newest first (generate one with `manage.py rotate_notes_key --new-key`).
+# Production requires them; local and test derive one from their development key.
 NOTES_ENCRYPTION_KEYS = env.list("NOTES_ENCRYPTION_KEYS", default=[])
-if not NOTES_ENCRYPTION_KEYS:
-    if not DEBUG:
-        raise ImproperlyConfigured("NOTES_ENCRYPTION_KEYS must be set when DEBUG is off.")
-    # Development only: a key derived from the development SECRET_KEY.
-    import base64
-    import hashlib
-
-    NOTES_ENCRYPTION_KEYS = [
-        base64.urlsafe_b64encode(hashlib.sha256(("notes:" + SECRET_KEY).encode()).digest()).decode()
-    ]
 
 # --- Credentials ------------------------------------------------------------------
 # Certificates are signed Open Badges 3.0 credentials. The issuer is did:web for the
@@ -370,19 +363,13 @@ X_FRAME_OPTIONS = "DENY"  # the Wagtail admin's preview views allow SAMEORIGIN t
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    # __Host- cookies are only accepted over HTTPS, for this exact host, path /: no
-    # subdomain or plain-HTTP page can plant or overwrite them.
-    SESSION_COOKIE_NAME = "__Host-sessionid"
-    CSRF_COOKIE_NAME = "__Host-csrftoken"
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
-    CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Production sends cookies over HTTPS only, under __Host- names, with HSTS and the
+# redirect to HTTPS (production.py); these are the values for plain-HTTP development.
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # /healthz answers load balancers over plain HTTP inside the private network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
@@ -448,8 +435,9 @@ STATICFILES_DIRS = [BASE_DIR / "assets"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 # Stored files: local disk (MEDIA_ROOT) by default, an S3-compatible bucket when
-# AWS_STORAGE_BUCKET_NAME is set; static files always on local disk (storage.py).
-STORAGES = storages_from_env(env, debug=DEBUG)
+# AWS_STORAGE_BUCKET_NAME is set; static files always on local disk (storage.py),
+# hashed names from the manifest except while developing (local, test).
+STORAGES = storages_from_env(env, debug=False)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Wagtail ----------------------------------------------------------------------

@@ -4,9 +4,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts.factories import PASSWORD, UserFactory, with_totp
 from accounts.models import User
 from audit.models import AuditEvent
+from factories.accounts import PASSWORD, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 

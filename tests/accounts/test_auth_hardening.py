@@ -17,8 +17,9 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from accounts.factories import PASSWORD, UserFactory, with_totp
+from accounts import mfa
 from accounts.models import User
+from factories.accounts import PASSWORD, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -43,12 +44,7 @@ def clock(monkeypatch, module: str) -> SimpleNamespace:
 
 
 def totp_code(user, *, at: float | None = None) -> str:
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-    from allauth.mfa.utils import decrypt
-
-    secret = decrypt(Authenticator.objects.get(user=user, type="totp").data["secret"])
-    return format_hotp_value(hotp_value(secret, int(at or time.time()) // 30))
+    return mfa.totp_code(user=user, at=at)
 
 
 def recovery_codes(user) -> list[str]:

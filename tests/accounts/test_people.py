@@ -14,10 +14,10 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from accounts.factories import UserFactory, with_totp
 from accounts.models import EmailChange, NameChangeRequest, User
 from audit.models import AuditEvent
 from core.roles import forget_roles, roles_of
+from factories.accounts import UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -292,7 +292,7 @@ def test_the_people_list_runs_a_fixed_number_of_queries(client, world, extra,
 @pytest.mark.parametrize("extra", [0, 5])
 def test_the_person_page_runs_a_fixed_number_of_queries(client, world, extra,
                                                         django_assert_num_queries):
-    from courses.factories import CohortFactory, EnrolmentFactory
+    from factories.courses import CohortFactory, EnrolmentFactory
 
     for _ in range(extra):
         EnrolmentFactory(trainee=world.trainee_a, cohort=CohortFactory())

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 
-from accounts.factories import PASSWORD, UserFactory, with_totp
+from factories.accounts import PASSWORD, UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 

@@ -184,6 +184,30 @@ def test_refused_access_writes_one_event(world, client, who, method, url):
     assert event.actor == user and event.details["path"] == target
 
 
+def test_a_wagtail_refusal_is_audited_and_the_editor_still_reads_why(world, client):
+    """Recognised from Wagtail's public answer (redirect + message), without patching
+    Wagtail: the message still reaches the admin home it redirects to."""
+    import wagtail.admin.auth
+
+    assert wagtail.admin.auth.permission_denied.__module__ == "wagtail.admin.auth"
+    client.force_login(world.editor)
+    new = NewEvents()
+    response = client.get(reverse("courses_trainerassignment:add"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("wagtailadmin_home")
+    assert "Sorry, you do not have permission to access this area." in response.content.decode()
+    event = new.one("access.refused")
+    assert event.details["policy"] == "wagtail-permissions"
+    assert [e.verb for e in new.all()] == ["access.refused"]
+
+
+def test_other_admin_messages_and_redirects_are_not_refusals(world, client):
+    client.force_login(world.editor)
+    new = NewEvents()
+    response = client.get(reverse("wagtailadmin_home"))
+    assert response.status_code == 200
+    assert new.all() == []
+
+
 def test_an_anonymous_visitor_sent_to_sign_in_writes_no_event(world, client):
     """Documented choice (core/access.py): a sign-in redirect has no actor to audit."""
     new = NewEvents()

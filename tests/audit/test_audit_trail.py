@@ -1,9 +1,9 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from accounts.factories import UserFactory
 from audit.models import AppendOnlyError, AuditEvent
 from audit.services import audit_record
+from factories.accounts import UserFactory
 
 pytestmark = pytest.mark.django_db
 

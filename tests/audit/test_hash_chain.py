@@ -9,10 +9,10 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.urls import NoReverseMatch, reverse
 
-from accounts.factories import UserFactory
 from audit import chain
 from audit.models import AppendOnlyError, AuditEvent
 from audit.services import audit_record
+from factories.accounts import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -183,7 +183,7 @@ def test_reading_through_raw_sql_still_works(trail):
 
 
 def test_neither_admin_offers_a_way_to_change_an_event(trail, world, client):
-    from accounts.factories import with_totp
+    from factories.accounts import with_totp
 
     event = _event(trail, 0)
     # Wagtail's admin has only the listing and the inspect page for events.

@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.factories import UserFactory, with_totp
 from audit.models import AuditEvent
 from certificates import services
 from certificates.models import Certificate
@@ -25,6 +24,7 @@ from consultation import services as hours
 from core.roles import Role, roles_of
 from courses import services as people
 from courses.models import TrainerAssignment
+from factories.accounts import UserFactory, with_totp
 
 pytestmark = pytest.mark.django_db
 

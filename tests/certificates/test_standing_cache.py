@@ -10,13 +10,13 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from certificates.completion import complete_lessons
 from certificates.eligibility import eligibility_for, summaries_for
 from cms.models import LessonPage
 from competencies import services as records
 from consultation import services as hours
-from courses.factories import TrainerAssignmentFactory
 from courses.models import Enrolment
+from demo.completion import complete_lessons
+from factories.courses import TrainerAssignmentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -73,7 +73,7 @@ def test_matrix_csv_has_a_row_per_trainee_with_statuses_hours_and_a_formula_safe
 
 @pytest.mark.parametrize("extra", [0, 6])
 def test_matrix_runs_a_fixed_number_of_queries(complete, login, django_assert_num_queries, extra):
-    from courses.factories import EnrolmentFactory
+    from factories.courses import EnrolmentFactory
 
     for _ in range(extra):
         EnrolmentFactory(cohort=complete.cohort, framework_version=complete.enrolment_a.framework_version)
@@ -127,7 +127,7 @@ def test_a_double_submitted_confirmation_still_gives_one_certificate(complete, l
 
 
 def test_an_enrolment_from_another_cohort_cannot_be_slipped_into_the_issue_form(complete, login):
-    from courses.factories import CohortFactory, EnrolmentFactory
+    from factories.courses import CohortFactory, EnrolmentFactory
 
     other = EnrolmentFactory(cohort=CohortFactory(program=complete.cohort.program))
     page = login(complete.admin).post(

@@ -93,8 +93,8 @@ def test_check_ids_follow_the_body(curriculum):
 
 
 def test_unsaved_lessons_preview_for_editors(curriculum, world, rf):
-    from cms.factories import check
     from cms.services import lesson_body
+    from factories.cms import check
 
     lesson = LessonPage(title="Draft", slug="draft", body=lesson_body([check()], "draft"))
     request = rf.get("/")

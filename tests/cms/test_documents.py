@@ -43,10 +43,10 @@ def _get(user, document):
 
 def _second_program(world):
     """Another program with its own cohort, trainee and curriculum, made after the first."""
-    from accounts.factories import UserFactory
-    from cms.factories import curriculum_data
     from cms.services import curriculum_load
-    from courses.factories import CohortFactory, EnrolmentFactory
+    from factories.accounts import UserFactory
+    from factories.cms import curriculum_data
+    from factories.courses import CohortFactory, EnrolmentFactory
 
     cohort = CohortFactory()
     trainee = UserFactory(email="other.program@kapstone.test", roles=["Trainee"])

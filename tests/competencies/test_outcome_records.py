@@ -8,13 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.factories import UserFactory, with_totp
 from audit.appendonly import AppendOnlyError
 from competencies import services
 from competencies.models import EvidenceItem, SignOff, SignOffRequest
 from competencies.selectors import outcome_record, outcome_records_for
-from courses.factories import EnrolmentFactory, TrainerAssignmentFactory
 from courses.models import LessonProgress
+from factories.accounts import UserFactory, with_totp
+from factories.courses import EnrolmentFactory, TrainerAssignmentFactory
 from framework_versions import draft_copy, publish  # tests/
 
 pytestmark = pytest.mark.django_db
@@ -166,7 +166,7 @@ def test_only_assigned_trainers_decide_and_never_on_their_own_record(tracker, wh
 
 
 def test_a_trainer_who_is_a_trainee_elsewhere_cannot_sign_their_own_outcomes(tracker):
-    from courses.factories import CohortFactory
+    from factories.courses import CohortFactory
 
     other = CohortFactory(program=tracker.cohort.program)
     own = EnrolmentFactory(trainee=tracker.trainer_a, cohort=other,

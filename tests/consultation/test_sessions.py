@@ -140,7 +140,7 @@ def test_a_trainer_unassigned_after_the_session_cannot_confirm_it(world):
 
 
 def test_group_sessions_give_each_trainee_a_confirmed_entry(world):
-    from courses.factories import TrainerAssignmentFactory
+    from factories.courses import TrainerAssignmentFactory
 
     TrainerAssignmentFactory(trainer=world.trainer_a, trainee=world.trainee_b, cohort=world.cohort)
     created = services.group_session_log(
@@ -249,8 +249,8 @@ def test_pages_walk_log_confirm_dispute(world, client):
 def test_the_log_form_offers_the_trainees_trainers_consultant_first(world, client):
     import re
 
-    from courses.factories import TrainerAssignmentFactory
     from courses.models import TrainerAssignment
+    from factories.courses import TrainerAssignmentFactory
 
     consultant = world.trainer_unassigned
     consultant.full_name = "Zoe Consultant"  # sorts after trainer A by name

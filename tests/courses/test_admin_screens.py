@@ -6,11 +6,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.factories import UserFactory
 from audit.models import AuditEvent
 from core.roles import roles_of
-from courses.factories import EnrolmentFactory
 from courses.models import Enrolment, TrainerAssignment
+from factories.accounts import UserFactory
+from factories.courses import EnrolmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_a_duplicate_enrolment_shows_the_error_and_saves_nothing(client, world):
     ],
 )
 def test_bad_assignments_are_refused_with_a_message(client, world, overrides, message):
-    from courses.factories import CohortFactory
+    from factories.courses import CohortFactory
 
     client.force_login(world.admin)
     data = {"trainer": world.trainer_unassigned.pk, "trainee": world.trainee_b.pk,

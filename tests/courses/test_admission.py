@@ -5,9 +5,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.factories import UserFactory
 from audit.models import AuditEvent
 from courses.models import Application, Enrolment
+from factories.accounts import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -160,7 +160,7 @@ def test_trainers_read_lessons_without_recording_progress(client, world, curricu
 
 
 def test_trainee_b_cannot_act_on_a_lesson_of_another_program(client, world, curriculum):
-    from courses.factories import CohortFactory, EnrolmentFactory
+    from factories.courses import CohortFactory, EnrolmentFactory
 
     stranger = EnrolmentFactory(cohort=CohortFactory()).trainee
     client.force_login(stranger)
@@ -237,8 +237,8 @@ def _activity(world, curriculum, rounds):
 
 @pytest.mark.parametrize("extra_courses, rounds", [(0, 1), (4, 6)])
 def test_coursework_status_runs_fixed_queries(world, curriculum, django_assert_num_queries, extra_courses, rounds):
-    from cms.factories import curriculum_data
     from cms.services import course_add
+    from factories.cms import curriculum_data
 
     for spec in curriculum_data(courses=extra_courses, lessons=4)["courses"]:
         spec["slug"] += "-extra"

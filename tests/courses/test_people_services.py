@@ -4,13 +4,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.factories import UserFactory
 from audit.models import AuditEvent
 from competencies.services import framework_load_bundled
 from core.roles import roles_of
 from courses import services
-from courses.factories import CohortFactory, ProgramFactory
 from courses.models import Enrolment, TrainerAssignment
+from factories.accounts import UserFactory
+from factories.courses import CohortFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 

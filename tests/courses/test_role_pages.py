@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from courses.factories import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
+from factories.courses import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -94,8 +94,8 @@ def test_trainee_home_query_count_is_fixed(client, world, django_assert_num_quer
 
 @pytest.mark.parametrize("extra_courses", [0, 5])
 def test_trainee_home_with_curriculum_runs_fixed_queries(client, world, curriculum, django_assert_num_queries, extra_courses):
-    from cms.factories import curriculum_data
     from cms.services import course_add
+    from factories.cms import curriculum_data
 
     for spec in curriculum_data(courses=extra_courses, lessons=3)["courses"]:
         spec["slug"] += "-more"

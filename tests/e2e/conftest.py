@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "test-results"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # make test-e2e CHROMIUM=…
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PASSWORD = "kapstone-demo-pass"  # courses/management/commands/load_demo.py
+PASSWORD = "kapstone-demo-pass"  # demo/management/commands/load_demo.py
 TOTP_PERIOD = 30
 TIMEOUT_MS = 15_000
 
@@ -75,8 +75,7 @@ class DemoServer:
         drop = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL"}
         self.env = {
             **{k: v for k, v in os.environ.items() if k not in drop},
-            "DJANGO_SETTINGS_MODULE": "config.settings.base",
-            "DEBUG": "True",
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
             "DATABASE_URL": f"sqlite:///{base_dir / 'e2e.sqlite3'}",
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(self.mail_dir),

@@ -99,9 +99,8 @@ def app_env(mail_dir: Path, media: Path, **overrides) -> dict[str, str]:
     assert settings.DATABASES["default"]["NAME"].startswith("test_"), settings.DATABASES["default"]
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        # The development configuration on the real services (base.py is off unless told).
-        "DEBUG": "True",
+        # The development configuration on the real services.
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DATABASE_URL": database_url(),
         "CONN_MAX_AGE": "0",  # no connection left open to the test database
         "REDIS_URL": settings.REDIS_URL,

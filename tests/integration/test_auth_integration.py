@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from accounts.factories import PASSWORD, UserFactory, with_totp
 from audit.models import AuditEvent
+from factories.accounts import PASSWORD, UserFactory, with_totp
 from support import at_once  # same folder
 
 pytestmark = [

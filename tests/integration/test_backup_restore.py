@@ -25,7 +25,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.factories import UserFactory
 from audit.models import AuditEvent
 from audit.services import audit_record
 from backups import engines
@@ -33,7 +32,8 @@ from backups.services import file_columns
 from certificates.models import Certificate
 from competencies.models import EvidenceItem
 from consultation.models import ConsultationSession
-from courses.factories import EnrolmentFactory, TrainerAssignmentFactory
+from factories.accounts import UserFactory
+from factories.courses import EnrolmentFactory, TrainerAssignmentFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -58,9 +58,9 @@ def program(complete, worker_media):
     from wagtail.documents import get_document_model
     from wagtail.images import get_image_model
 
-    from certificates.completion import complete_enrolment
     from certificates.services import certificate_issue, certificate_pdf_render, certificate_revoke
     from consultation.services import hours_export_request, hours_pdf_render
+    from demo.completion import complete_enrolment
 
     world = complete
     trainee_c = UserFactory(email="trainee.c@kapstone.test", roles=["Trainee"])

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.factories import PASSWORD, UserFactory
+from factories.accounts import PASSWORD, UserFactory
 from jobs.models import Job
 from jobs.services import enqueue
 from notifications.tasks import send_email
@@ -69,7 +69,7 @@ def test_the_worker_renders_the_hours_pdf_into_the_same_database(client, celery_
     """A task that reads and writes the database: the worker uses the test database."""
     from consultation import services
     from consultation.models import HoursExport
-    from courses.factories import EnrolmentFactory, TrainerAssignmentFactory
+    from factories.courses import EnrolmentFactory, TrainerAssignmentFactory
 
     trainee = UserFactory(roles=["Trainee"])
     enrolment = EnrolmentFactory(trainee=trainee)

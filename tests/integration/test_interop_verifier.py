@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from accounts.factories import PASSWORD
 from certificates.credentials import multibase
 from certificates.models import Certificate
 from certificates.tasks import issue_certificate
+from factories.accounts import PASSWORD
 from jobs.services import enqueue
 from support import free_port, wait_until  # same folder
 from test_auth_integration import Browser  # same folder

@@ -8,10 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from accounts.factories import UserFactory, with_totp
 from audit.models import AuditEvent
-from courses.factories import EnrolmentFactory
 from courses.models import TrainerAssignment
+from factories.accounts import UserFactory, with_totp
+from factories.courses import EnrolmentFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.factories import UserFactory, with_totp
-from courses.factories import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
 from courses.models import TrainerAssignment
+from factories.accounts import UserFactory, with_totp
+from factories.courses import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
 from framework_versions import draft_copy, publish  # tests/
 from support import at_once  # same folder
 
@@ -97,11 +97,11 @@ def test_confirm_and_change_at_once_leave_one_consistent_entry(pair):
 
 
 def test_double_submitted_check_respects_the_attempt_limit(pair):
-    from cms.factories import check, curriculum_data, home_page
     from cms.services import curriculum_load
     from courses.models import KnowledgeCheckAttempt
     from courses.services import knowledge_check_submit
     from courses.services.learning import check_token
+    from factories.cms import check, curriculum_data, home_page
 
     admin, trainer, enrolment, cohort = pair
     data = curriculum_data(courses=1, lessons=1, checks=False)

@@ -26,11 +26,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from wagtail.documents import get_document_model
 
-from accounts.factories import PASSWORD
 from certificates.services import certificate_issue, certificate_pdf_render
 from competencies.models import EvidenceItem
 from competencies.services import evidence_add
 from config.celery import app as celery_app
+from factories.accounts import PASSWORD
 from tests.s3_server import S3Server, storages_for
 
 pytestmark = [

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from accounts.factories import UserFactory
+from factories.accounts import UserFactory
 from jobs import services
 from jobs.models import Job
 from notifications.tasks import send_email

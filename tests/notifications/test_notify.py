@@ -15,7 +15,7 @@ from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
-from accounts.factories import UserFactory
+from factories.accounts import UserFactory
 from jobs.models import Job
 from notifications.services import notify, render
 from notifications.tasks import send_email

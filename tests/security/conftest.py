@@ -18,12 +18,12 @@ def populated(complete, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.utils import timezone
 
-    from accounts.factories import UserFactory
     from certificates.services import certificate_issue
     from competencies.services import evidence_add, signoff_request
     from consultation.models import HoursExport
     from consultation.services import session_log
     from courses.services.learning import application_submit
+    from factories.accounts import UserFactory
     from jobs.models import Job
 
     world = complete

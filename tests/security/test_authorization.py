@@ -314,7 +314,7 @@ def test_a_review_request_cannot_attach_another_trainees_evidence(complete, logi
 
 def test_a_trainer_cannot_decide_with_another_trainees_request(complete, login):
     from competencies.services import signoff_request
-    from courses.factories import TrainerAssignmentFactory
+    from factories.courses import TrainerAssignmentFactory
 
     world = complete
     TrainerAssignmentFactory(trainer=world.trainer_unassigned, trainee=world.trainee_b, cohort=world.cohort)
@@ -333,8 +333,8 @@ def test_a_trainer_cannot_decide_with_another_trainees_request(complete, login):
 
 
 def test_a_group_session_cannot_include_a_trainee_not_assigned_to_the_trainer(complete, login):
-    from accounts.factories import UserFactory
-    from courses.factories import EnrolmentFactory, TrainerAssignmentFactory
+    from factories.accounts import UserFactory
+    from factories.courses import EnrolmentFactory, TrainerAssignmentFactory
 
     world = complete
     third = EnrolmentFactory(trainee=UserFactory(roles=["Trainee"]), cohort=world.cohort)
@@ -350,7 +350,7 @@ def test_a_group_session_cannot_include_a_trainee_not_assigned_to_the_trainer(co
 
 def test_issuing_ignores_enrolments_of_other_cohorts_and_posted_issuer(complete, login):
     from certificates.models import Certificate
-    from courses.factories import EnrolmentFactory
+    from factories.courses import EnrolmentFactory
 
     world = complete
     elsewhere = EnrolmentFactory()
@@ -420,7 +420,7 @@ def test_a_trainer_whose_role_is_removed_mid_session_is_refused_on_the_next_requ
 @pytest.fixture
 def trainer_in_training(complete):
     """trainer_a also enrolled as a trainee in the same cohort."""
-    from courses.factories import EnrolmentFactory
+    from factories.courses import EnrolmentFactory
 
     world = complete
     world.trainer_a.groups.add(Group.objects.get(name=Role.TRAINEE.value))
@@ -480,7 +480,7 @@ def test_a_trainer_enrolled_as_a_trainee_cannot_sign_off_or_confirm_their_own_re
 @pytest.fixture
 def admin_in_training(complete):
     """The program admin enrolled as a trainee too."""
-    from courses.factories import EnrolmentFactory
+    from factories.courses import EnrolmentFactory
 
     world = complete
     world.admin_enrolment = EnrolmentFactory(trainee=world.admin, cohort=world.cohort,
@@ -511,9 +511,9 @@ def test_an_admin_cannot_enrol_themselves_edit_their_enrolment_or_pick_their_tra
 ):
     """Enrolling oneself would skip admission and verify one's own license; editing one's
     own enrolment could reactivate it; choosing one's trainer picks who signs one off."""
-    from courses.factories import CohortFactory
     from courses.models import Enrolment, TrainerAssignment
     from courses.services import assignment_create, enrolment_create, enrolment_update
+    from factories.courses import CohortFactory
 
     world = admin_in_training
     other = CohortFactory()

@@ -49,7 +49,7 @@ DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
 
 @pytest.fixture
 def production_headers(settings):
-    """The header settings production runs with (config/settings/base.py, DEBUG off)."""
+    """The header settings production runs with (config/settings/production.py)."""
     settings.SECURE_HSTS_SECONDS = ONE_YEAR
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     settings.SECURE_HSTS_PRELOAD = True
@@ -90,7 +90,7 @@ def site(complete, settings, tmp_path):
 
 
 def _roles(world):
-    from accounts.factories import UserFactory, with_totp
+    from factories.accounts import UserFactory, with_totp
 
     users = world.users()
     # The Django admin admits superusers only; none of the roles above is one.
@@ -323,7 +323,7 @@ def test_production_settings_send_cookies_only_over_https_and_keep_them_from_scr
     inherited = ("DATABASE_", "REDIS_", "SECURE_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
     env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.base", "DEBUG": "False",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": "production-grade-secret-key-for-a-settings-test-" + "z" * 20,
         "ALLOWED_HOSTS": "kapstone.example", "REDIS_URL": "redis://127.0.0.1:6379/3",
         "NOTES_ENCRYPTION_KEYS": "HuN92qUeGDFNgbILEvt97LXEFeCOjJRd1aagDcJHefY=",
@@ -354,7 +354,7 @@ def test_cookies_set_over_https_are_secure_and_http_only(settings):
     assert response.status_code == 200
     csrf = response.cookies[settings.CSRF_COOKIE_NAME]
     assert csrf["secure"] and csrf["httponly"] and csrf["samesite"] == "Lax"
-    from accounts.factories import UserFactory
+    from factories.accounts import UserFactory
 
     UserFactory(email="cookie@kapstone.test", password="a-long-password-1")
     response = client.post(

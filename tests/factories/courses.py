@@ -3,9 +3,8 @@ import datetime
 import factory
 from django.utils import timezone
 
-from accounts.factories import UserFactory
-
-from .models import Cohort, Enrolment, Program, TrainerAssignment
+from courses.models import Cohort, Enrolment, Program, TrainerAssignment
+from factories.accounts import UserFactory
 
 
 class ProgramFactory(factory.django.DjangoModelFactory):

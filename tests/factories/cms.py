@@ -2,7 +2,7 @@
 
 from wagtail.models import Page, Site
 
-from .models import HomePage
+from cms.models import HomePage
 
 
 def check(pass_mark=50, max_attempts=0):

@@ -5,27 +5,31 @@ changes nothing and prints the same logins.
 """
 
 import datetime
+import io
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from accounts.mfa import totp_activate
 from accounts.models import User
 from cms.models import HomePage, LessonPage
 from cms.services import curriculum_load_bundled
+from competencies import services as records
 from competencies.services import framework_load_bundled
 from consultation import services as consultation
 from consultation.models import ConsultationSession
 from core.roles import Role
 from courses import services
-from courses.models import Cohort, Enrolment, Program, TrainerAssignment
+from courses.models import Cohort, Enrolment, LessonProgress, Program, TrainerAssignment
+from demo.completion import complete_enrolment, complete_lessons
 
 DEMO_PASSWORD = "kapstone-demo-pass"
 # Base32; the same secret every run so an authenticator app set up once keeps working.
@@ -140,8 +144,7 @@ class Command(BaseCommand):
 
     def _second_factor(self, user) -> None:
         if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-            TOTP.activate(user, DEMO_TOTP_SECRET)
-            RecoveryCodes.activate(user)
+            totp_activate(user=user, secret=DEMO_TOTP_SECRET, recovery_codes=True)
 
     def _enrol(self, admin, trainee, cohort, **license):
         if Enrolment.objects.filter(trainee=trainee, cohort=cohort).exists():
@@ -196,9 +199,6 @@ class Command(BaseCommand):
 
     def _demo_progress(self, enrolment, program_page) -> None:
         """Jordan Ellis has finished the first lesson, so the demo shows real progress."""
-        from certificates.completion import complete_lessons
-        from courses.models import LessonProgress
-
         if LessonProgress.objects.filter(enrolment=enrolment).exists():
             return
         lesson = LessonPage.objects.live().descendant_of(program_page).order_by("path").first()
@@ -206,8 +206,6 @@ class Command(BaseCommand):
             return
         complete_lessons(enrolment, [lesson])
         # A reflection on C3 waiting in Dr. Okafor's queue.
-        from competencies import services as records
-
         item = records.evidence_add(
             actor=enrolment.trainee, enrolment=enrolment, outcome_code="C3", kind="written",
             title="Confidentiality in a group integration session",
@@ -227,9 +225,6 @@ class Command(BaseCommand):
 
     def _ready_for_certificate(self, enrolment, trainers, admin) -> None:
         """Dana Nakamura has met every requirement: the admin can issue a certificate."""
-        from certificates.completion import complete_enrolment
-        from courses.models import LessonProgress
-
         if LessonProgress.objects.filter(enrolment=enrolment).exists():
             return
         complete_enrolment(enrolment, trainers=trainers, admin=admin)
@@ -266,15 +261,11 @@ class Command(BaseCommand):
         )
 
     def _signing_key(self) -> None:
-        """The development issuer key, made once (production configures its own)."""
-        from pathlib import Path
-
-        from certificates.keys import generate_key_file
-
+        """The development issuer key, made once the way a real site makes its own
+        (``manage.py credential_keygen``)."""
         path = Path(settings.CREDENTIAL_SIGNING_KEY_FILE)
         if not settings.CREDENTIAL_SIGNING_KEY and not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            generate_key_file(path)
+            call_command("credential_keygen", "--output", str(path), stdout=io.StringIO())
             self.stdout.write(f"Made the development credential signing key: {path}")
 
     def _print_logins(self) -> None:

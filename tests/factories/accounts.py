@@ -2,9 +2,9 @@ import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 
+from accounts.mfa import totp_activate
+from accounts.models import User
 from core.roles import Role
-
-from .models import User
 
 PASSWORD = "correct-horse-battery"
 
@@ -33,8 +33,5 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def with_totp(user):
     """Give the user an authenticator app, as trainers, admins and editors must have."""
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-    TOTP.activate(user, generate_totp_secret())
-    user.__dict__.pop("_kapstone_has_mfa", None)
+    totp_activate(user=user)
     return user
