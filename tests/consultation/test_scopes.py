@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from consultation import services
 from consultation.permissions import sessions_visible_to
-from courses.factories import TrainerAssignmentFactory
 from courses.models import TrainerAssignment
+from factories.courses import TrainerAssignmentFactory
 
 pytestmark = pytest.mark.django_db
 
