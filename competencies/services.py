@@ -47,6 +47,8 @@ def framework_load_bundled(*, path: Path = BUNDLED_KAP_FRAMEWORK, actor=None) ->
             category=item["category"],
             evidence_rule=item["evidence_rule"],
             statement=item["statement"],
+            hours_required=item.get("hours_required"),
+            consultation_kind=item.get("consultation_kind", ""),
             position=position,
         )
         for position, item in enumerate(data["outcomes"])
@@ -345,6 +347,7 @@ def framework_version_draft(*, actor, framework: Framework) -> FrameworkVersion:
             Outcome(
                 version=draft, identifier=o.identifier, code=o.code, uri=o.uri,
                 category=o.category, statement=o.statement, evidence_rule=o.evidence_rule,
+                hours_required=o.hours_required, consultation_kind=o.consultation_kind,
                 position=o.position,
             )
             for o in latest.outcomes.all()

@@ -7,6 +7,7 @@ import pytest
 from certificates.eligibility import eligibility, eligibility_for
 from competencies import services as records
 from courses.models import LessonProgress
+from tests.experience import set_experience_hours
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def _withdraw_signoff(world, code):
         (lambda w: _withdraw_signoff(w, "C5"), "outcome:C5", "1 more trainer sign-off"),
         (lambda w: _withdraw_signoff(w, "K2"), "outcome:K2", "1 more trainer sign-off"),
         (lambda w: LessonProgress.objects.filter(lesson_id__in=__import__("cms.models", fromlist=["LessonPage"]).LessonPage.objects.filter(outcome_links__code="K3").values("pk")).update(completed_at=None), "outcome:K3", "Complete 2 more lessons"),
-        (lambda w: w.cohort.program.__class__.objects.filter(pk=w.cohort.program_id).update(e2_hours_required=5), "outcome:E2", "4 more confirmed consultation hours"),
+        (lambda w: set_experience_hours(w.enrolment_a.framework_version_id, E2=5), "outcome:E2", "4 more confirmed consultation hours"),
     ],
 )
 def test_each_missing_requirement_is_reported_with_why(complete, break_it, key, why):
