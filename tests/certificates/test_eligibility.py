@@ -48,28 +48,3 @@ def test_each_missing_requirement_is_reported_with_why(complete, break_it, key, 
     assert not report.eligible
     assert [r.key for r in report.missing] == [key]
     assert why in report.missing[0].why
-
-
-def test_the_set_form_pauses_the_collector_only_while_it_builds(complete, monkeypatch):
-    # The set form builds its records with the cyclic collector paused (about 40% of its
-    # time on 2,000 enrolments); a long-running worker must get it back afterwards,
-    # whether the report was built or a query failed halfway.
-    import gc
-
-    from certificates import eligibility as rule
-    from competencies.selectors import records as selector
-
-    seen = []
-    for module, name in ((selector, "_evaluate"), (rule, "_outcome_requirement")):
-        real = getattr(module, name)
-        monkeypatch.setattr(module, name, lambda *a, real=real, **k: seen.append(gc.isenabled()) or real(*a, **k))
-    assert eligibility_for([complete.enrolment_a.pk])[complete.enrolment_a.pk].eligible
-    assert len(seen) == 2 * 23 and not any(seen) and gc.isenabled()
-
-    def broken(*args):
-        raise RuntimeError("database went away")
-
-    monkeypatch.setattr(selector, "_evaluate", broken)
-    with pytest.raises(RuntimeError):
-        eligibility_for([complete.enrolment_a.pk])
-    assert gc.isenabled()
