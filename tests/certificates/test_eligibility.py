@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from certificates.eligibility import eligibility, eligibility_for
+from certificates.eligibility import eligibility
 from competencies import services as records
 from courses.models import LessonProgress
 from tests.experience import set_experience_hours
