@@ -29,7 +29,8 @@ FULL = {
     "trainees": 2000, "cohorts": 10, "trainees_per_trainer": 50, "lessons": 40,
     "sessions": 30000, "signoffs": 20000, "certificates": 300, "ready": 100,
 }
-# Sessions a complete trainee logs: five of two hours for each of E1 and E2 (10 h each).
+# Sessions a complete trainee logs: two-hour sessions for each experience outcome, as
+# many as its hours need (five each for the bundled framework's 10 h).
 COMPLETE_SESSION_MINUTES = 120
 OTHER_SESSION_MINUTES = 60
 
@@ -265,6 +266,7 @@ def _trainee_plans(p, enrolments, trainers, outcomes) -> list[TraineePlan]:
     step = max(1, n // complete_count)
     complete = set(range(0, step * complete_count, step))
     kc_codes = [o.code for o in outcomes if o.category != Outcome.Category.EXPERIENCE]
+    experience = [o for o in outcomes if o.category == Outcome.Category.EXPERIENCE]
     plans = []
     for i, enrolment in enumerate(enrolments):
         trainer = trainers[min(i // FULL["trainees_per_trainer"], len(trainers) - 1)]
@@ -272,8 +274,9 @@ def _trainee_plans(p, enrolments, trainers, outcomes) -> list[TraineePlan]:
         if tp.complete:
             tp.lessons = p["lessons"]
             tp.decisions = [(code, "met") for code in kc_codes]
-            for category in ("E1", "E2"):
-                tp.sessions += [(category, COMPLETE_SESSION_MINUTES, "confirmed")] * 5
+            for outcome in experience:
+                count = -(-outcome.minutes_required // COMPLETE_SESSION_MINUTES)
+                tp.sessions += [(outcome.code, COMPLETE_SESSION_MINUTES, "confirmed")] * count
         else:
             tp.lessons = (i % 5) * 8
         plans.append(tp)
@@ -292,11 +295,11 @@ def _trainee_plans(p, enrolments, trainers, outcomes) -> list[TraineePlan]:
         tp.pending_request = next((c for c in kc_codes if c not in decided), None) if j % 2 == 0 else None
     remaining = p["sessions"] - sum(len(tp.sessions) for tp in plans)
     k = 0
-    while remaining > 0 and others:
+    while remaining > 0 and others and experience:
         round_ = k // len(others)
         tp = others[k % len(others)]
         status = "pending" if round_ % 8 == 7 else "disputed" if round_ % 16 == 6 else "confirmed"
-        tp.sessions.append(("E1" if round_ % 2 == 0 else "E2", OTHER_SESSION_MINUTES, status))
+        tp.sessions.append((experience[round_ % len(experience)].code, OTHER_SESSION_MINUTES, status))
         remaining -= 1
         k += 1
     return plans
@@ -351,11 +354,14 @@ def _audit(verb, target, actor, details) -> "object":
 def _in_bulk(batch: list[TraineePlan], lessons, t: Timings) -> None:
     """The same rows the services write (domain rows and audit events), in bulk."""
     from audit.models import AuditEvent
-    from competencies.models import EvidenceItem, SignOff, SignOffRequest
+    from competencies.models import EvidenceItem, Outcome, SignOff, SignOffRequest
     from consultation.models import ConsultationSession
     from courses.models import KnowledgeCheckAttempt, LessonProgress
 
     now = timezone.now()
+    kinds = dict(Outcome.objects.filter(
+        version_id__in={tp.enrolment.framework_version_id for tp in batch}, hours_required__isnull=False,
+    ).values_list("code", "consultation_kind"))
     with _clock(t, "lessons completed (checks passed, read)", "bulk", sum(tp.lessons for tp in batch)):
         progress, attempts = [], []
         for tp in batch:
@@ -406,7 +412,7 @@ def _in_bulk(batch: list[TraineePlan], lessons, t: Timings) -> None:
         for category, minutes, status in tp.sessions:
             sessions.append(ConsultationSession(
                 enrolment=tp.enrolment, trainer=tp.trainer, date=day, minutes=minutes,
-                category=category, status=status, logged_by=tp.enrolment.trainee,
+                category=category, kind=kinds[category], status=status, logged_by=tp.enrolment.trainee,
                 decided_at=None if status == "pending" else now,
                 trainer_comment="The date does not match my notes." if status == "disputed" else ""))
             day -= datetime.timedelta(days=1)

@@ -7,7 +7,7 @@ admin sees is exactly what issuance checks.
 """
 
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import NamedTuple
 
 from django.utils import timezone
@@ -16,9 +16,15 @@ from cms.models import ProgramPage
 from competencies.models import Outcome
 from competencies.selectors import outcome_records_for
 from core.cache import CACHE_UNREACHABLE
-from core.memory import collector_paused
 from courses.models import Enrolment
 from courses.selectors.learning import curriculum_stamp
+
+OUTCOME_KEY_PREFIX = "outcome:"
+
+
+def outcome_key(code: str) -> str:
+    """The requirement key of an outcome, e.g. ``outcome:K3``."""
+    return f"{OUTCOME_KEY_PREFIX}{code}"
 
 
 class Requirement(NamedTuple):
@@ -31,12 +37,20 @@ class Requirement(NamedTuple):
     # For outcomes, the tracker's status (not started, in progress, awaiting review, met).
     status: str = ""
 
+    @property
+    def outcome_code(self) -> str | None:
+        """The outcome's code for an outcome requirement; None for the others."""
+        if self.key.startswith(OUTCOME_KEY_PREFIX):
+            return self.key.removeprefix(OUTCOME_KEY_PREFIX)
+        return None
+
 
 @dataclass
 class EligibilityReport:
     enrolment: Enrolment
     requirements: list[Requirement] = field(default_factory=list)
-    # Confirmed consultation minutes by hours outcome (E1, E2), as the matrix shows them.
+    # Confirmed consultation minutes by hours outcome code, in the framework's order, as
+    # the matrix shows them.
     confirmed_minutes: dict[str, int] = field(default_factory=dict)
 
     # Worked out once: a report is complete when made, and the matrix asks each of its
@@ -64,15 +78,11 @@ class EligibilityReport:
         }
 
 
-@lru_cache(maxsize=1024)
 def _outcome_names(code: str, statement: str) -> tuple[str, str]:
-    # The same few dozen outcomes recur in every enrolment's report.
-    return f"outcome:{code}", f"{code} — {statement}"
+    return outcome_key(code), f"{code} — {statement}"
 
 
-@lru_cache(maxsize=4096)
 def _coursework_line(cw) -> str:
-    # A cohort's coursework statuses repeat: a few hundred distinct ones in 40,000.
     return (f"{cw.lessons_done}/{cw.lessons_total} aligned lessons complete, "
             f"{cw.checks_passed}/{cw.checks_total} knowledge checks passed")
 
@@ -94,7 +104,7 @@ def _outcome_requirement(record, *, with_evidence: bool = True) -> Requirement:
                 evidence.append(f"Signed off by {decision.trainer} on {decision.decided_at.date().isoformat()}")
     for item in record.evidence:
         evidence.append(f"{item.get_kind_display()}: {item.title}")
-    if outcome.evidence_rule == "hours":
+    if outcome.evidence_rule == Outcome.EvidenceRule.HOURS:
         evidence.append(f"{record.minutes_confirmed / 60:g} of {record.minutes_needed / 60:g} "
                         "consultation hours confirmed")
     return Requirement(key, label, met, why, tuple(evidence), record.status)
@@ -132,10 +142,10 @@ def _enrolment_requirements(enrolment: Enrolment, verifier: str, today=None) -> 
 
 
 def _confirmed_minutes(record) -> dict[str, int]:
-    return {r.code: r.minutes_confirmed for r in record.outcomes if r.outcome.evidence_rule == "hours"}
+    return {r.code: r.minutes_confirmed for r in record.outcomes
+            if r.outcome.evidence_rule == Outcome.EvidenceRule.HOURS}
 
 
-@collector_paused()
 def eligibility_for(enrolment_ids) -> dict[int, EligibilityReport]:
     """Set form: every enrolment's report, in the record set form's fixed queries plus
     one for who verified the licenses."""
@@ -165,13 +175,13 @@ STANDING_CACHE_SECONDS = 24 * 60 * 60
 
 def _standing_key(enrolment: Enrolment, stamps: dict[int, str]) -> str:
     """Everything an enrolment's outcome standing is computed from: its records (by
-    their version, raised as each change commits), its framework version, its program's
-    sign-off and hours requirements, and the program's curriculum tree."""
+    their version, raised as each change commits), its framework version (which holds
+    the hours requirements; a published version never changes), its program's sign-off
+    requirements, and the program's curriculum tree."""
     program = enrolment.cohort.program
     return ":".join(str(part) for part in (
-        "standing:2", enrolment.pk, enrolment.records_version, enrolment.framework_version_id,
-        program.knowledge_signoffs, program.competency_signoffs, program.e1_hours_required,
-        program.e2_hours_required, stamps.get(program.pk, "-"),
+        "standing:3", enrolment.pk, enrolment.records_version, enrolment.framework_version_id,
+        program.knowledge_signoffs, program.competency_signoffs, stamps.get(program.pk, "-"),
     ))
 
 
@@ -180,7 +190,6 @@ class Standing(NamedTuple):
     confirmed_minutes: dict[str, int]
 
 
-@collector_paused()
 def standing_for(enrolments: list[Enrolment]) -> dict[int, Standing]:
     """Each enrolment's outcome requirements — met, why, status, without the evidence
     lines — and confirmed hours, as the cohort matrix shows them, from the cache
@@ -216,7 +225,7 @@ def standing_for(enrolments: list[Enrolment]) -> dict[int, Standing]:
         fresh = {}
         for pk, record in outcome_records_for(missing).items():
             requirements = [_outcome_requirement(r, with_evidence=False) for r in record.outcomes]
-            fresh[keys[pk]] = (tuple((r.key[8:], r.met, r.why, r.status) for r in requirements),
+            fresh[keys[pk]] = (tuple((r.outcome_code, r.met, r.why, r.status) for r in requirements),
                                _confirmed_minutes(record))
         cached.update(fresh)
         try:
@@ -228,7 +237,7 @@ def standing_for(enrolments: list[Enrolment]) -> dict[int, Standing]:
         version = enrolment.framework_version_id
         outcomes, minutes = cached[keys[enrolment.pk]]
         result[enrolment.pk] = Standing([
-            Requirement(*names.get((version, code), (f"outcome:{code}", code)), met, why, (), status)
+            Requirement(*names.get((version, code), (outcome_key(code), code)), met, why, (), status)
             for code, met, why, status in outcomes
         ], minutes)
     return result

@@ -1,20 +1,17 @@
 """The program admin's cohort matrix: trainees × outcomes, hours, eligibility and
 certificates, filtered by status and trainer, as a page or CSV, in fixed queries."""
 
-import functools
-import html
 from dataclasses import dataclass, field
 
 from django.db.models import F
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 
 from competencies.selectors.records import STATUS_LABELS
 from core.csvexport import csv_response
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
-from .eligibility import summaries_for
+from .eligibility import Requirement, summaries_for
 from .forms import MatrixFilterForm
 from .models import Certificate
 
@@ -27,16 +24,18 @@ STATUS_FILTERS = {
     "revoked": "With a revoked certificate",
 }
 GLYPHS = {"met": "✓", "awaiting_review": "…", "in_progress": "○", "not_started": ""}
-_GLYPH_HTML = {status: f'<span aria-hidden="true">{glyph}</span>' if glyph else ""
-               for status, glyph in GLYPHS.items()}
 
 
-@functools.lru_cache(maxsize=8192)
-def _cell_html(key: str, why: str, status: str) -> str:
-    """One outcome cell. A cohort's 4,600 cells are a few hundred distinct ones (the
-    same reasons recur), each made and escaped once."""
-    return (f'<td class="status-{status}" title="{html.escape(key[8:])}: {html.escape(why)}">'
-            f'{_GLYPH_HTML[status]}<span class="visually-hidden">{STATUS_LABELS[status]}</span></td>')
+def matrix_cell(requirement: Requirement | None, code: str) -> dict:
+    """One outcome cell as the template shows it: a plain dict, the cheapest thing for
+    the template engine to read 4,600 times. ``requirement`` is None where the trainee's
+    framework version has no outcome ``code``."""
+    if requirement is None:
+        return {"code": code, "status": "absent", "title": f"{code}: not in this trainee's framework",
+                "glyph": "", "label": "Not in this trainee's framework"}
+    status = requirement.status
+    return {"code": code, "status": status, "title": f"{code}: {requirement.why}",
+            "glyph": GLYPHS[status], "label": STATUS_LABELS[status]}
 
 
 @dataclass
@@ -74,9 +73,15 @@ class MatrixFilters:
 @dataclass
 class MatrixRow:
     report: object
-    cells: list
+    # The row's outcome requirements by code, in its framework's order.
+    outcomes: dict[str, Requirement]
     certificate: Certificate | None
     revoked: Certificate | None
+    # Filled in by ``Matrix``: the cells and hours in the matrix's column order.
+    cells: list = field(default_factory=list)
+    hours: list = field(default_factory=list)
+    record_url: str = ""
+    certificate_url: str = ""
 
     @property
     def enrolment(self):
@@ -86,45 +91,22 @@ class MatrixRow:
     def can_issue(self) -> bool:
         return self.report.eligible and self.certificate is None
 
-    def html(self, urls: "_RowUrls") -> str:
-        """The row. Built here rather than in the template: a cohort of 200 has 4,600
-        outcome cells, and the template engine spent most of the page's time on them and
-        on 400 reverse() calls. The outcome statements are in the column headers, not in
-        every cell. Every text that is not a fixed string is escaped."""
-        enrolment, trainee = self.enrolment, self.enrolment.trainee
-        name = html.escape(str(trainee))
-        select = (f'<input type="checkbox" name="enrolment" value="{enrolment.pk}" aria-label="Select {name}">'
-                  if self.can_issue else "")
-        cells = "".join(_cell_html(cell.key, cell.why, cell.status) for cell in self.cells)
-        if self.report.eligible:
-            eligible = '<span class="badge badge-ok">Eligible</span>'
-        else:
-            eligible = (f'<span class="badge" title="{html.escape(self.missing_summary)}">'
-                        f"{len(self.report.missing)} missing</span>")
-        certificate = ""
-        if self.certificate or self.revoked:
-            shown = self.certificate or self.revoked
-            certificate = f'<a href="{urls.certificate(shown.pk)}">{html.escape(shown.serial)}</a>'
-            if not self.certificate:
-                certificate += ' <span class="badge badge-bad">revoked</span>'
-        return (
-            f"<tr><td>{select}</td>"
-            f'<th scope="row"><a href="{urls.record(enrolment.pk)}">{html.escape(trainee.full_name or trainee.email)}'
-            f"</a><br><small>{html.escape(trainee.email)}</small></th>{cells}"
-            f'<td class="num">{round(self.hours("E1"))}</td><td class="num">{round(self.hours("E2"))}</td>'
-            f"<td>{eligible}</td><td>{certificate}</td></tr>"
-        )
+    @property
+    def shown_certificate(self) -> Certificate | None:
+        return self.certificate or self.revoked
 
-    def hours(self, code: str) -> float:
-        """Confirmed consultation hours towards an hours outcome (E1, E2)."""
-        return self.report.confirmed_minutes.get(code, 0) / 60
+    def hours_confirmed(self, code: str) -> float | None:
+        """Confirmed consultation hours towards the hours outcome ``code``; None when the
+        trainee's framework version has no such outcome."""
+        minutes = self.report.confirmed_minutes.get(code)
+        return None if minutes is None else minutes / 60
 
     @property
     def missing_summary(self) -> str:
         """What is missing: each other requirement with its reason, one line each, then
         the outcomes by code (each outcome's cell carries its own reason)."""
-        lines = [f"{r.label}: {r.why}" for r in self.report.missing if not r.key.startswith("outcome:")]
-        codes = [r.key[8:] for r in self.report.missing if r.key.startswith("outcome:")]
+        lines = [f"{r.label}: {r.why}" for r in self.report.missing if r.outcome_code is None]
+        codes = [r.outcome_code for r in self.report.missing if r.outcome_code is not None]
         if codes:
             lines.append(f"Outcomes not yet met: {', '.join(codes)}")
         return "\n".join(lines)
@@ -147,23 +129,37 @@ class _RowUrls:
 
 @dataclass
 class Matrix:
+    """The rows shown, with columns that follow the outcomes of the cohort's framework
+    versions: every outcome code in order (the first trainee's version's order, then any
+    code another version adds), and the hours outcomes among them for the hours columns."""
+
     rows: list[MatrixRow]
-    codes: list[str]
     total: int
+    codes: list[str] = field(default_factory=list)
+    hours_codes: list[str] = field(default_factory=list)
     statements: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        urls = _RowUrls()
+        for row in self.rows:
+            row.cells = [matrix_cell(row.outcomes.get(code), code) for code in self.codes]
+            row.hours = [row.hours_confirmed(code) for code in self.hours_codes]
+            row.record_url = urls.record(row.enrolment.pk)
+            if row.shown_certificate:
+                row.certificate_url = urls.certificate(row.shown_certificate.pk)
 
     @property
     def columns(self) -> list[tuple[str, str]]:
         return [(code, self.statements.get(code, "")) for code in self.codes]
 
     @property
+    def width(self) -> int:
+        """Columns in the table, for a row that spans it."""
+        return 4 + len(self.codes) + len(self.hours_codes)
+
+    @property
     def eligible(self) -> int:
         return sum(1 for row in self.rows if row.can_issue)
-
-    def rows_html(self) -> str:
-        urls = _RowUrls()
-        # Safe: MatrixRow.html escapes every text that is not a fixed string.
-        return mark_safe("".join(row.html(urls) for row in self.rows))  # nosec B703, B308 - escaped in MatrixRow.html
 
 
 def _keep(row: MatrixRow, status: str) -> bool:
@@ -172,7 +168,7 @@ def _keep(row: MatrixRow, status: str) -> bool:
     if status == "not_eligible":
         return not row.report.eligible and row.certificate is None
     if status == "awaiting_review":
-        return any(cell.status == "awaiting_review" for cell in row.cells)
+        return any(cell.status == "awaiting_review" for cell in row.outcomes.values())
     if status == "certified":
         return row.certificate is not None
     if status == "revoked":
@@ -208,29 +204,33 @@ def cohort_matrix_rows(cohort: Cohort, filters: MatrixFilters) -> Matrix:
     for certificate in (Certificate.objects.filter(enrolment_id__in=ids).order_by("issued_at")
                         .only("pk", "enrolment_id", "serial", "status", "issued_at")):
         (live if certificate.is_live else revoked)[certificate.enrolment_id] = certificate
-    rows = []
+    rows, statements, hours_codes = [], {}, {}
     for pk in ids:
         report = reports[pk]
-        cells = [r for r in report.requirements if r.key.startswith("outcome:")]
-        row = MatrixRow(report, cells, live.get(pk), revoked.get(pk))
+        outcomes = {}
+        for requirement in report.requirements:
+            if requirement.outcome_code is not None:
+                outcomes[requirement.outcome_code] = requirement
+                statements.setdefault(requirement.outcome_code, requirement.label.split(" — ", 1)[-1])
+        hours_codes.update(dict.fromkeys(report.confirmed_minutes))
+        row = MatrixRow(report, outcomes, live.get(pk), revoked.get(pk))
         if _keep(row, filters.status):
             rows.append(row)
-    codes = [cell.key.split(":", 1)[1] for cell in rows[0].cells] if rows else []
-    statements = {cell.key.split(":", 1)[1]: cell.label.split(" — ", 1)[-1] for cell in rows[0].cells} if rows else {}
-    return Matrix(rows, codes, total, statements)
+    return Matrix(rows, total, list(statements), list(hours_codes), statements)
 
 
 def matrix_csv(cohort: Cohort, matrix: Matrix) -> HttpResponse:
-    header = ["trainee", "email", "enrolment status", *matrix.codes, "E1 hours confirmed",
-              "E2 hours confirmed", "eligible", "missing", "certificate", "certificate status"]
+    header = ["trainee", "email", "enrolment status", *matrix.codes,
+              *(f"{code} hours confirmed" for code in matrix.hours_codes),
+              "eligible", "missing", "certificate", "certificate status"]
     rows = []
     for row in matrix.rows:
         enrolment = row.enrolment
         certificate = row.certificate or row.revoked
         rows.append([
             enrolment.trainee.full_name, enrolment.trainee.email, enrolment.get_status_display(),
-            *[cell.status.replace("_", " ") for cell in row.cells],
-            f"{row.hours('E1'):g}", f"{row.hours('E2'):g}",
+            *["" if cell["status"] == "absent" else cell["status"].replace("_", " ") for cell in row.cells],
+            *["" if hours is None else f"{hours:g}" for hours in row.hours],
             "yes" if row.report.eligible else "no",
             "; ".join(r.label.split(" — ")[0] for r in row.report.missing),
             certificate.serial if certificate else "",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from consultation.selectors import minutes_for
+from consultation.selectors import hours_progress
 
 from . import badge
 from .qr import qr_svg_data_uri
@@ -104,14 +104,14 @@ def certificate_pdf(certificate) -> bytes:
     reads it)."""
     from weasyprint import HTML
 
-    minutes = minutes_for([certificate.enrolment_id])[certificate.enrolment_id]
+    hours = hours_progress(certificate.enrolment)
 
     html = render_to_string("certificates/certificate_pdf.html", {
         "certificate": certificate,
         "enrolment": certificate.enrolment,
         "program": certificate.enrolment.cohort.program,
         "outcome_columns": outcome_columns(outcomes_by_category(certificate.snapshot)),
-        "hours": {category: minutes[category]["confirmed"] / 60 for category in ("E1", "E2")},
+        "hours": hours,
         "qr": qr_svg_data_uri(certificate.get_verify_url()),
         "statement": badge.NO_LICENSE_STATEMENT,
     })

@@ -50,6 +50,8 @@ def framework_load_bundled(*, path: Path = BUNDLED_KAP_FRAMEWORK, actor=None) ->
             category=item["category"],
             evidence_rule=item["evidence_rule"],
             statement=item["statement"],
+            hours_required=item.get("hours_required"),
+            consultation_kind=item.get("consultation_kind", ""),
             position=position,
         )
         for position, item in enumerate(data["outcomes"])

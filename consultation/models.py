@@ -31,11 +31,16 @@ class ConsultationSessionQuerySet(models.QuerySet):
         return self.defer("notes")
 
 
-class ConsultationSession(models.Model):
-    class Category(models.TextChoices):
-        E1 = "E1", "E1 — case consultation"
-        E2 = "E2", "E2 — own-experience consultation"
+class ConsultationKind(models.TextChoices):
+    """What a consultation is about. An experience outcome of a framework version names
+    its kind; the kind decides whose notes a trainer reads (and, later, what booking and
+    the case log ask for)."""
 
+    CASES = "cases", "About cases the trainee conducted"
+    OWN_EXPERIENCE = "own_experience", "About the trainee's own experience"
+
+
+class ConsultationSession(models.Model):
     class Format(models.TextChoices):
         INDIVIDUAL = "individual", "Individual"
         GROUP = "group", "Group"
@@ -59,7 +64,15 @@ class ConsultationSession(models.Model):
     date = models.DateField()
     start_time = models.TimeField(null=True, blank=True)
     minutes = models.SmallIntegerField(help_text="Negative only on a reversing entry.")
-    category = models.CharField(max_length=2, choices=Category.choices)
+    category = models.CharField(
+        max_length=16,
+        help_text="The code of the experience outcome of the enrolment's framework version "
+                  "these minutes count towards, e.g. E1.",
+    )
+    kind = models.CharField(
+        max_length=16, choices=ConsultationKind.choices,
+        help_text="The outcome's kind when the session was logged (published versions do not change).",
+    )
     format = models.CharField(max_length=12, choices=Format.choices, default=Format.INDIVIDUAL)
     modality = models.CharField(max_length=12, choices=Modality.choices, default=Modality.VIDEO)
     case_reference = models.CharField(
@@ -68,7 +81,8 @@ class ConsultationSession(models.Model):
     )
     notes = EncryptedTextField(blank=True)
     share_notes_with_trainer = models.BooleanField(
-        default=False, help_text="E2 notes are private unless you share them with the trainer."
+        default=False, help_text="Notes on own-experience consultation are private unless you share them "
+                                "with the trainer."
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     trainer_comment = models.TextField(blank=True)
@@ -115,11 +129,12 @@ class ConsultationSession(models.Model):
         return self.minutes / 60
 
     def notes_readable_by(self, user) -> bool:
-        """The trainee always; the trainer for E1, and for E2 only when shared."""
+        """The trainee always; the trainer for consultation about cases the trainee
+        conducted, and for consultation about their own experience only when shared."""
         if user.pk == self.enrolment.trainee_id:
             return True
         if user.pk == self.trainer_id:
-            return self.category == self.Category.E1 or self.share_notes_with_trainer
+            return self.kind == ConsultationKind.CASES or self.share_notes_with_trainer
         return False
 
 

@@ -1,16 +1,68 @@
 """Reads of consultation hours for pages and for the competency tracker."""
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db.models import Sum
 
-from .models import ConsultationSession
+from courses.models import Enrolment
+
+from .models import ConsultationKind, ConsultationSession
+
+
+@dataclass(frozen=True)
+class HoursRequirement:
+    """An Experience outcome of an enrolment's framework version: the consultation
+    category a trainee logs hours under, and how many confirmed hours meet it."""
+
+    code: str
+    statement: str
+    kind: str
+    hours_required: Decimal
+
+    @property
+    def minutes_required(self) -> int:
+        return int(self.hours_required * 60)
+
+    @property
+    def kind_label(self) -> str:
+        return str(ConsultationKind(self.kind).label)
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} — {self.kind_label.lower()}"
+
+
+_OUTCOME = "framework_version__outcomes__"
+
+
+def hours_requirements_for(enrolment_ids) -> dict[int, list[HoursRequirement]]:
+    """Each enrolment's hours requirements, from the Experience outcomes of the framework
+    version it is pinned to, in the framework's order; one query.
+
+    Consultation sits below competencies, so it reads the outcomes through the
+    enrolment's version rather than importing their code.
+    """
+    result: dict[int, list[HoursRequirement]] = {pk: [] for pk in enrolment_ids}
+    rows = (
+        Enrolment.objects.filter(pk__in=list(result), **{f"{_OUTCOME}hours_required__isnull": False})
+        .order_by("pk", f"{_OUTCOME}position", f"{_OUTCOME}pk")
+        .values_list("pk", f"{_OUTCOME}code", f"{_OUTCOME}statement",
+                     f"{_OUTCOME}consultation_kind", f"{_OUTCOME}hours_required")
+    )
+    for pk, code, statement, kind, hours in rows:
+        result[pk].append(HoursRequirement(code, statement, kind, hours))
+    return result
+
+
+def hours_requirements(enrolment) -> list[HoursRequirement]:
+    return hours_requirements_for([enrolment.pk])[enrolment.pk]
 
 
 def minutes_for(enrolment_ids) -> dict[int, dict[str, dict[str, int]]]:
-    """Minutes by enrolment, category and status (confirmed / pending), one query."""
-    categories = ConsultationSession.Category.values  # a list built on each access
-    totals: dict[int, dict[str, dict[str, int]]] = {
-        e: {c: {"confirmed": 0, "pending": 0} for c in categories} for e in enrolment_ids
-    }
+    """Minutes by enrolment, category (outcome code) and status (confirmed / pending),
+    one query. Categories with no entries are absent: read them with ``.get``."""
+    totals: dict[int, dict[str, dict[str, int]]] = {e: {} for e in enrolment_ids}
     rows = (
         ConsultationSession.objects.filter(
             enrolment_id__in=list(enrolment_ids),
@@ -21,5 +73,28 @@ def minutes_for(enrolment_ids) -> dict[int, dict[str, dict[str, int]]]:
         .annotate(total=Sum("minutes"))
     )
     for row in rows:
-        totals[row["enrolment_id"]][row["category"]][row["status"]] = row["total"] or 0
+        by_status = totals[row["enrolment_id"]].setdefault(row["category"], {"confirmed": 0, "pending": 0})
+        by_status[row["status"]] = row["total"] or 0
     return totals
+
+
+
+def hours_progress(enrolment, requirements: list[HoursRequirement] | None = None) -> list[dict]:
+    """Progress towards each hours requirement of the enrolment, for My hours and the
+    printable log: the outcome, its kind, and minutes confirmed, pending and needed.
+    Pass ``requirements`` when the caller has read them already."""
+    if requirements is None:
+        requirements = hours_requirements(enrolment)
+    totals = minutes_for([enrolment.pk])[enrolment.pk]
+    progress = []
+    for requirement in requirements:
+        logged = totals.get(requirement.code, {})
+        confirmed, pending = logged.get("confirmed", 0), logged.get("pending", 0)
+        progress.append({
+            "category": requirement.code, "label": requirement.label,
+            "statement": requirement.statement, "kind": requirement.kind_label,
+            "needed": requirement.minutes_required, "confirmed": confirmed, "pending": pending,
+            "confirmed_hours": confirmed / 60, "pending_hours": pending / 60,
+            "needed_hours": requirement.minutes_required / 60,
+        })
+    return progress

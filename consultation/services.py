@@ -14,6 +14,7 @@ from jobs.services import enqueue
 from notifications.services import notify
 
 from .models import ConsultationSession, new_group_id
+from .selectors import hours_progress, hours_requirements
 
 _PATIENT_NAME = re.compile(
     r"\b(?:patient|client|pt|mr|mrs|ms|miss|dr)\.?\s+(?:[A-Z][a-z]+)(?:\s+[A-Z][a-z]+)?"
@@ -51,11 +52,24 @@ def _trainer_assigned(trainer, enrolment, on: datetime.date) -> bool:
     )
 
 
-def _validate(*, enrolment, trainer, date, start_time, minutes, category, exclude=()) -> None:
+def category_problem(category: str, requirements) -> str | None:
+    """Why ``category`` is not one of the experience outcomes hours are logged against."""
+    if any(r.code == category for r in requirements):
+        return None
+    if not requirements:
+        return "This enrolment's framework version has no experience outcomes to log hours against."
+    return "Choose one of your framework's experience outcomes: " + "; ".join(
+        f"{r.code} ({r.kind_label.lower()})" for r in requirements) + "."
+
+
+def _validate(*, enrolment, trainer, date, start_time, minutes, category, exclude=()) -> str:
+    """Check an entry against the enrolment's rules; returns the kind of consultation its
+    category (an experience outcome of the pinned framework version) names."""
     program = enrolment.cohort.program
     errors: dict[str, str] = {}
-    if category not in ConsultationSession.Category.values:
-        errors["category"] = "Choose E1 (case consultation) or E2 (own-experience consultation)."
+    requirements = hours_requirements(enrolment)
+    if problem := category_problem(category, requirements):
+        errors["category"] = problem
     if not isinstance(minutes, int) or not (
         program.session_min_minutes <= minutes <= program.session_max_minutes
     ):
@@ -82,6 +96,7 @@ def _validate(*, enrolment, trainer, date, start_time, minutes, category, exclud
         duplicate = duplicate.exclude(pk__in=[pk for pk in exclude if pk])
     if duplicate.exists():
         raise ValidationError("This session is already in your log (same trainer, date, start and category).")
+    return next(r.kind for r in requirements if r.code == category)
 
 
 def _lock_enrolment(enrolment) -> Enrolment:
@@ -105,11 +120,11 @@ def session_log(*, actor, enrolment, trainer, date, minutes, category, start_tim
     enrolment = _lock_enrolment(enrolment)
     if actor.pk != enrolment.trainee_id:
         raise ValidationError("Only the trainee logs sessions in their own record.")
-    _validate(enrolment=enrolment, trainer=trainer, date=date, start_time=start_time,
-              minutes=minutes, category=category)
+    kind = _validate(enrolment=enrolment, trainer=trainer, date=date, start_time=start_time,
+                     minutes=minutes, category=category)
     session = ConsultationSession.objects.create(
         enrolment=enrolment, trainer=trainer, date=date, start_time=start_time, minutes=minutes,
-        category=category, format=format, modality=modality,
+        category=category, kind=kind, format=format, modality=modality,
         case_reference=(case_reference or "").strip()[:120], notes=(notes or "").strip(),
         share_notes_with_trainer=bool(share_notes_with_trainer), logged_by=actor,
         corrects=corrects,
@@ -168,9 +183,11 @@ def session_update(*, actor, session, revision: int, **values) -> ConsultationSe
         raise ValidationError(f"Not editable: {', '.join(sorted(unknown))}.")
     for field, value in values.items():
         setattr(session, field, value)
-    _validate(enrolment=session.enrolment, trainer=session.trainer, date=session.date,
-              start_time=session.start_time, minutes=session.minutes, category=session.category,
-              exclude=(session.pk, session.corrects_id))
+    session.kind = _validate(
+        enrolment=session.enrolment, trainer=session.trainer, date=session.date,
+        start_time=session.start_time, minutes=session.minutes, category=session.category,
+        exclude=(session.pk, session.corrects_id),
+    )
     resubmitted = session.status == ConsultationSession.Status.DISPUTED
     session.status = ConsultationSession.Status.PENDING
     session.revision += 1
@@ -232,7 +249,7 @@ def session_confirm(*, trainer, session, revision: int) -> ConsultationSession:
         ConsultationSession.objects.create(
             enrolment=original.enrolment, trainer=original.trainer, date=original.date,
             start_time=original.start_time, minutes=-original.minutes,
-            category=original.category, format=original.format, modality=original.modality,
+            category=original.category, kind=original.kind, format=original.format, modality=original.modality,
             case_reference=f"Reversal of entry {original.pk}",
             status=ConsultationSession.Status.CONFIRMED, decided_at=now, logged_by=trainer,
             reverses=original,
@@ -294,11 +311,11 @@ def session_correct(*, actor, original, **values) -> ConsultationSession:
 
 def _log_correction(actor, original, values):
     enrolment = _lock_enrolment(original.enrolment)
-    _validate(enrolment=enrolment, trainer=values["trainer"], date=values["date"],
-              start_time=values.get("start_time"), minutes=values["minutes"],
-              category=values["category"], exclude=(original.pk,))
+    kind = _validate(enrolment=enrolment, trainer=values["trainer"], date=values["date"],
+                     start_time=values.get("start_time"), minutes=values["minutes"],
+                     category=values["category"], exclude=(original.pk,))
     session = ConsultationSession.objects.create(
-        enrolment=enrolment, logged_by=actor, corrects=original,
+        enrolment=enrolment, logged_by=actor, corrects=original, kind=kind,
         case_reference=(values.pop("case_reference", "") or "").strip()[:120],
         notes=(values.pop("notes", "") or "").strip(), **values,
     )
@@ -325,13 +342,13 @@ def group_session_log(*, trainer, enrolments, date, minutes, category, start_tim
     for enrolment in enrolments:
         enrolment = _lock_enrolment(enrolment)
         try:
-            _validate(enrolment=enrolment, trainer=trainer, date=date, start_time=start_time,
-                      minutes=minutes, category=category)
+            kind = _validate(enrolment=enrolment, trainer=trainer, date=date,
+                             start_time=start_time, minutes=minutes, category=category)
         except ValidationError as error:
             raise ValidationError(f"{enrolment.trainee}: {' '.join(error.messages)}") from error
         created.append(ConsultationSession.objects.create(
             enrolment=enrolment, trainer=trainer, date=date, start_time=start_time,
-            minutes=minutes, category=category, format=ConsultationSession.Format.GROUP,
+            minutes=minutes, category=category, kind=kind, format=ConsultationSession.Format.GROUP,
             modality=modality, case_reference=(case_reference or "").strip()[:120],
             status=ConsultationSession.Status.CONFIRMED, decided_at=now, logged_by=trainer,
             group=group,
@@ -363,7 +380,6 @@ def hours_pdf_render(*, export_id: int) -> None:
     from weasyprint import HTML
 
     from .models import HoursExport
-    from .selectors import minutes_for
 
     export = HoursExport.objects.select_related("enrolment__trainee", "enrolment__cohort__program").get(pk=export_id)
     if export.completed_at is not None:
@@ -375,7 +391,7 @@ def hours_pdf_render(*, export_id: int) -> None:
     )
     html = render_to_string("consultation/hours_pdf.html", {
         "enrolment": enrolment, "sessions": sessions, "generated_at": timezone.now(),
-        "totals": minutes_for([enrolment.pk])[enrolment.pk],
+        "progress": hours_progress(enrolment),
     })
     pdf = HTML(string=html).write_pdf()
     export.file.save("hours.pdf", ContentFile(pdf), save=False)

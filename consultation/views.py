@@ -26,7 +26,7 @@ from . import services
 from .forms import DisputeForm, GroupSessionForm, SessionForm
 from .models import ConsultationSession
 from .permissions import sessions_visible_to
-from .selectors import minutes_for
+from .selectors import hours_progress, hours_requirements, hours_requirements_for, minutes_for
 
 
 def _enrolment_of(user) -> Enrolment:
@@ -55,19 +55,6 @@ def _trainers(enrolment):
     )
 
 
-def _progress(enrolment) -> list[dict]:
-    program = enrolment.cohort.program
-    needed = {"E1": int(program.e1_hours_required * 60), "E2": int(program.e2_hours_required * 60)}
-    totals = minutes_for([enrolment.pk])[enrolment.pk]
-    return [
-        {"category": category, "label": label, "needed": needed[category],
-         "confirmed": totals[category]["confirmed"], "pending": totals[category]["pending"],
-         "confirmed_hours": totals[category]["confirmed"] / 60, "pending_hours": totals[category]["pending"] / 60,
-         "needed_hours": needed[category] / 60}
-        for category, label in ConsultationSession.Category.choices
-    ]
-
-
 def _no_store(response):
     response["Cache-Control"] = "no-store"
     return response
@@ -82,7 +69,8 @@ _PRIVATE_FIELDS = ("notes", "case_reference")
 @sensitive_post_parameters(*_PRIVATE_FIELDS)
 def my_hours(request):
     enrolment = _enrolment_of(request.user)
-    form = SessionForm(request.POST or None, trainers=_trainers(enrolment))
+    requirements = hours_requirements(enrolment)
+    form = SessionForm(request.POST or None, trainers=_trainers(enrolment), requirements=requirements)
     if request.method == "POST" and form.is_valid():
         try:
             services.session_log(actor=request.user, enrolment=enrolment, **form.values())
@@ -99,7 +87,7 @@ def my_hours(request):
 
     exports = HoursExport.objects.filter(enrolment=enrolment).order_by("-requested_at")[:3]
     return _no_store(render(request, "consultation/my_hours.html", {
-        "enrolment": enrolment, "form": form, "sessions": sessions, "progress": _progress(enrolment),
+        "enrolment": enrolment, "form": form, "sessions": sessions, "progress": hours_progress(enrolment, requirements),
         "exports": exports,
     }))
 
@@ -119,7 +107,8 @@ def session_detail(request, session_id: int):
             initial = {f: getattr(session, f) for f in (
                 "trainer", "date", "start_time", "minutes", "category", "format", "modality",
                 "case_reference", "notes", "share_notes_with_trainer")}
-            form = SessionForm(request.POST or None, initial=initial, trainers=_trainers(session.enrolment))
+            form = SessionForm(request.POST or None, initial=initial, trainers=_trainers(session.enrolment),
+                               requirements=hours_requirements(session.enrolment))
             if request.method == "POST" and form.is_valid():
                 try:
                     if editable:
@@ -200,7 +189,11 @@ def session_dispute(request, session_id: int):
 @access(TRAINER, methods=GET_POST)
 def group_session(request):
     enrolments = Enrolment.objects.for_trainer(request.user).active().select_related("trainee", "cohort")
-    form = GroupSessionForm(request.POST or None, enrolments=enrolments)
+    by_code = {}
+    for requirements in hours_requirements_for(list(enrolments.values_list("pk", flat=True))).values():
+        for requirement in requirements:
+            by_code.setdefault(requirement.code, requirement)
+    form = GroupSessionForm(request.POST or None, enrolments=enrolments, requirements=list(by_code.values()))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -235,15 +228,29 @@ def cohort_summary_csv(request, cohort_id: int):
     cohort = get_object_or_404(Cohort.objects.select_related("program"), pk=cohort_id)
     enrolments = list(cohort.enrolments.select_related("trainee").order_by("trainee__email"))
     totals = minutes_for([e.pk for e in enrolments])
-    program = cohort.program
+    requirements = hours_requirements_for([e.pk for e in enrolments])
+    # One column group per experience outcome any trainee of the cohort has, in the
+    # framework's order; a trainee on a version without it leaves the cells empty.
+    codes = list(dict.fromkeys(r.code for e in enrolments for r in requirements[e.pk]))
+
+    def cells(enrolment) -> list:
+        needed = {r.code: r.hours_required for r in requirements[enrolment.pk]}
+        row = []
+        for code in codes:
+            if code not in needed:
+                row += ["", "", ""]
+                continue
+            logged = totals[enrolment.pk].get(code, {})
+            row += [round(logged.get("confirmed", 0) / 60, 2), round(logged.get("pending", 0) / 60, 2),
+                    needed[code]]
+        return row
+
     return csv_response(
         f"cohort-{cohort.pk}-hours.csv",
-        ["trainee", "email", "status", "E1 confirmed hours", "E1 pending hours", "E1 required",
-         "E2 confirmed hours", "E2 pending hours", "E2 required"],
-        ([str(e.trainee), e.trainee.email, e.status,
-          round(totals[e.pk]["E1"]["confirmed"] / 60, 2), round(totals[e.pk]["E1"]["pending"] / 60, 2), program.e1_hours_required,
-          round(totals[e.pk]["E2"]["confirmed"] / 60, 2), round(totals[e.pk]["E2"]["pending"] / 60, 2), program.e2_hours_required]
-         for e in enrolments),
+        ["trainee", "email", "status",
+         *(f"{code} {column}" for code in codes
+           for column in ("confirmed hours", "pending hours", "required"))],
+        ([str(e.trainee), e.trainee.email, e.status, *cells(e)] for e in enrolments),
     )
 
 

@@ -124,11 +124,11 @@ class ProgramViewSet(ListingQueryMixin, ModelViewSet):
     inspect_view_enabled = True
     form_fields = [
         "name", "slug", "summary", "ce_hours", "framework", "knowledge_signoffs",
-        "competency_signoffs", "e1_hours_required", "e2_hours_required",
+        "competency_signoffs",
         "session_min_minutes", "session_max_minutes", "pending_reminder_days",
         "credential_valid_months",
     ]
-    list_display = ["name", "ce_hours", "framework", "e1_hours_required", "e2_hours_required"]
+    list_display = ["name", "ce_hours", "framework"]
     search_fields = ["name", "summary"]
 
     select_related = ("framework",)

@@ -15,6 +15,7 @@ from cms.models import LessonPage
 from competencies import services as records
 from competencies.models import Outcome
 from consultation import services as hours
+from consultation.selectors import hours_requirements
 from courses import services as learning
 from courses.services import enrolment_verify_license
 from courses.services.learning import check_token
@@ -64,15 +65,15 @@ def sign_off_all(enrolment, trainers) -> int:
 
 
 def confirm_hours(enrolment, trainer, *, session_minutes: int = 120) -> int:
-    """Log and confirm sessions with ``trainer`` until E1 and E2 reach their thresholds,
-    one session a day going back from yesterday. Returns the sessions logged."""
-    program = enrolment.cohort.program
+    """Log and confirm sessions with ``trainer`` until every experience outcome of the
+    pinned version reaches its hours, one session a day going back from yesterday.
+    Returns the sessions logged."""
     day = timezone.localdate() - datetime.timedelta(days=1)
     logged = 0
-    for category, required in (("E1", program.e1_hours_required), ("E2", program.e2_hours_required)):
-        for _ in range(math.ceil(float(required) * 60 / session_minutes)):
+    for requirement in hours_requirements(enrolment):
+        for _ in range(math.ceil(requirement.minutes_required / session_minutes)):
             session = hours.session_log(actor=enrolment.trainee, enrolment=enrolment, trainer=trainer,
-                                        date=day, minutes=session_minutes, category=category)
+                                        date=day, minutes=session_minutes, category=requirement.code)
             hours.session_confirm(trainer=trainer, session=session, revision=session.revision)
             day -= datetime.timedelta(days=1)
             logged += 1

@@ -49,11 +49,16 @@ def _fresh_cache():
 
 @pytest.fixture
 def world(db) -> World:
-    cohort = CohortFactory()
+    from competencies.services import framework_load_bundled
+
+    # Pinned to the bundled framework: its experience outcomes (E1, E2) are the
+    # categories consultation hours are logged under.
+    version = framework_load_bundled()
+    cohort = CohortFactory(program__framework=version.framework)
     trainee_a = UserFactory(email="trainee.a@kapstone.test", roles=["Trainee"])
     trainee_b = UserFactory(email="trainee.b@kapstone.test", roles=["Trainee"])
-    enrolment_a = EnrolmentFactory(trainee=trainee_a, cohort=cohort)
-    enrolment_b = EnrolmentFactory(trainee=trainee_b, cohort=cohort)
+    enrolment_a = EnrolmentFactory(trainee=trainee_a, cohort=cohort, framework_version=version)
+    enrolment_b = EnrolmentFactory(trainee=trainee_b, cohort=cohort, framework_version=version)
     trainer_a = with_totp(UserFactory(email="trainer.a@kapstone.test", roles=["Trainer"]))
     trainer_unassigned = with_totp(UserFactory(email="trainer.x@kapstone.test", roles=["Trainer"]))
     TrainerAssignmentFactory(trainer=trainer_a, trainee=trainee_a, cohort=cohort)
@@ -88,10 +93,9 @@ def complete(world, curriculum):
     from cms.services import course_add
     from demo.completion import complete_enrolment
     from factories.cms import curriculum_data
+    from tests.experience import set_experience_hours
 
-    program = world.cohort.program
-    program.e1_hours_required = program.e2_hours_required = 1
-    program.save()
+    set_experience_hours(world.enrolment_a.framework_version_id, E1=1, E2=1)
     # Lessons align only to K1–K3 in the test curriculum; give K4–K9 a lesson each too.
     spec = curriculum_data(courses=1, lessons=6, codes=("K4", "K5", "K6", "K7", "K8", "K9"),
                            checks=False)["courses"][0]

@@ -17,6 +17,7 @@ def draft_copy(framework) -> FrameworkVersion:
         Outcome(
             version=draft, identifier=o.identifier, code=o.code, uri=o.uri, category=o.category,
             statement=o.statement, evidence_rule=o.evidence_rule, position=o.position,
+            hours_required=o.hours_required, consultation_kind=o.consultation_kind,
         )
         for o in latest.outcomes.all()
     )

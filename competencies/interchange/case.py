@@ -9,7 +9,8 @@ Export, one package per framework version:
 - One ``CFItem`` per outcome, in order: identifier, uri, ``fullStatement`` the
   statement, ``humanCodingScheme`` the code, ``CFItemType`` the category label
   (Knowledge, Competency, Experience, each defined in ``CFDefinitions.CFItemTypes``),
-  ``listEnumeration`` the 1-based position, ``notes`` the evidence rule.
+  ``listEnumeration`` the 1-based position, ``notes`` the evidence rule and, for an
+  Experience outcome, its consultation hours and kind.
 - One ``isChildOf`` association from each item to the document, ``sequenceNumber``
   the 1-based position. Categories are item types, not grouping items, so the tree
   has one level and nothing has to be invented on the way back.
@@ -18,7 +19,10 @@ Why the evidence rule lives in ``notes``: CASE 1.0's JSON binding allows no prop
 does not define (``additionalProperties: false``; ``extensions`` only arrived in CASE
 1.1), so ``notes`` is the one place a strict 1.0 consumer accepts it. The line reads
 ``Kapstone evidence rule: coursework (Coursework and trainer sign-off).`` and is parsed
-exactly on import; any other notes are not kept.
+exactly on import; any other notes are not kept. An Experience outcome's notes add
+``Kapstone consultation hours required: 10.`` and ``Kapstone consultation kind: cases
+(About cases the trainee conducted).``, read the same way; where either is missing the
+import uses 10 hours and own-experience consultation and says so in a warning.
 
 Import reads a package (ours or anyone's) into a new draft version: a new framework
 when the CFDocument identifier is unknown, else that framework's next version.
@@ -46,7 +50,7 @@ from datetime import UTC, datetime
 from django.utils import timezone
 
 from ..models import FrameworkVersion, Outcome
-from .case_read import EVIDENCE_RULE_NOTE, read_case_package
+from .case_read import EVIDENCE_RULE_NOTE, HOURS_NOTE, KIND_NOTE, read_case_package
 from .report import ImportRejected, ImportReport, check_size, decode, reject_if
 from .save import framework_plan_save
 
@@ -72,6 +76,18 @@ def _derived(uri: str) -> str:
 
 def evidence_rule_note(rule: str) -> str:
     return f"{EVIDENCE_RULE_NOTE} {rule} ({Outcome.EvidenceRule(rule).label})."
+
+
+def outcome_notes(outcome: Outcome) -> str:
+    """The CFItem's notes: the evidence rule, and for an Experience outcome its hours and
+    kind of consultation (CASE has no fields for them)."""
+    lines = [evidence_rule_note(outcome.evidence_rule)]
+    if outcome.hours_required is not None:
+        lines.append(f"{HOURS_NOTE} {outcome.hours_required.normalize():f}.")
+    if outcome.consultation_kind:
+        lines.append(f"{KIND_NOTE} {outcome.consultation_kind} "
+                     f"({outcome.get_consultation_kind_display()}).")
+    return "\n".join(lines)
 
 
 def case_package_export(*, version: FrameworkVersion) -> dict:
@@ -114,7 +130,7 @@ def case_package_export(*, version: FrameworkVersion) -> dict:
             "listEnumeration": str(outcome.position + 1),
             "CFItemType": item_type["title"],
             "CFItemTypeURI": {k: item_type[k] for k in ("title", "identifier", "uri")},
-            "notes": evidence_rule_note(outcome.evidence_rule),
+            "notes": outcome_notes(outcome),
             "lastChangeDateTime": changed,
         })
         association_uri = f"{outcome.uri}#isChildOf#{framework.identifier}"

@@ -10,16 +10,21 @@ import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 
 from ..models import Outcome
 from .common import (
     DEFAULT_CATEGORY,
+    DEFAULT_CONSULTATION_KIND,
+    DEFAULT_EXPERIENCE_HOURS,
     DEFAULT_RULES,
     POSITION_MAX,
     URI_MAX,
     FrameworkPlan,
     OutcomePlan,
     fit_codes,
+    hours_problem,
+    kind_problem,
     match_category,
     plural,
     rule_problem,
@@ -28,6 +33,12 @@ from .report import ImportReport
 
 EVIDENCE_RULE_NOTE = "Kapstone evidence rule:"
 _RULE_LINE = re.compile(r"^" + re.escape(EVIDENCE_RULE_NOTE) + r"\s*([^\s(.]+)", re.MULTILINE)
+# CASE has no field for an Experience outcome's hours or kind of consultation, so they
+# travel, like the evidence rule, as lines of the CFItem's notes.
+HOURS_NOTE = "Kapstone consultation hours required:"
+KIND_NOTE = "Kapstone consultation kind:"
+_HOURS_LINE = re.compile(r"^" + re.escape(HOURS_NOTE) + r"\s*(\S+?)\.?$", re.MULTILINE)
+_KIND_LINE = re.compile(r"^" + re.escape(KIND_NOTE) + r"\s*([^\s(.]+)", re.MULTILINE)
 
 
 @dataclass
@@ -39,6 +50,8 @@ class _Item:
     category: str
     rule: str
     enumeration: str | None
+    hours_required: Decimal | None = None
+    consultation_kind: str = ""
 
 
 @dataclass
@@ -148,6 +161,7 @@ class _ItemReader:
         self.codes_seen: dict[str, str] = {}
         self.unknown_types: Counter = Counter()
         self.other_notes = 0
+        self.experience_defaults: list[str] = []
 
     def read(self, items: list) -> list[_Item | None]:
         return [self._item(i, item) for i, item in enumerate(items)]
@@ -185,11 +199,35 @@ class _ItemReader:
         else:
             rule = DEFAULT_RULES[category]
             self.other_notes += bool(notes)
+        hours, kind = self._experience(category, notes, where, code)
         enumeration = item.get("listEnumeration")
         return _Item(
             identifier=identifier, statement=statement, uri=uri, code=code, category=category,
             rule=rule, enumeration=enumeration.strip() if isinstance(enumeration, str) else None,
+            hours_required=hours, consultation_kind=kind,
         )
+
+    def _experience(self, category: str, notes: str, where: str, code: str) -> tuple[Decimal | None, str]:
+        """An Experience outcome's hours and kind from its notes (defaults, with a warning,
+        where they are missing); nothing for other outcomes."""
+        hours_line, kind_line = _HOURS_LINE.search(notes), _KIND_LINE.search(notes)
+        if category != Outcome.Category.EXPERIENCE:
+            if hours_line or kind_line:
+                self.problems.append(f"{where}.notes gives consultation hours or a kind to a "
+                                     f"{category} outcome; only experience outcomes have them.")
+            return None, ""
+        hours, kind = DEFAULT_EXPERIENCE_HOURS, DEFAULT_CONSULTATION_KIND
+        if hours_line:
+            hours, problem = hours_problem(hours_line.group(1))
+            if problem:
+                self.problems.append(f"{where}.notes {problem}.")
+        if kind_line:
+            kind = kind_line.group(1)
+            if problem := kind_problem(kind):
+                self.problems.append(f"{where}.notes {problem}.")
+        if not (hours_line and kind_line):
+            self.experience_defaults.append(code or where)
+        return hours, kind
 
     def _category(self, item: dict) -> str:
         item_type = item.get("CFItemType")
@@ -335,6 +373,13 @@ def _warn(report: ImportReport, reader: _ItemReader, outline: _Outline, depth: i
             f"{plural(skipped, 'association')} other than isChildOf ({kinds}) "
             f"{'was' if skipped == 1 else 'were'} not imported."
         )
+    if reader.experience_defaults:
+        warnings.append(
+            f"{plural(len(reader.experience_defaults), 'experience outcome')} "
+            f"({', '.join(reader.experience_defaults)}) did not say its consultation hours or kind: "
+            f"each missing value was set to {DEFAULT_EXPERIENCE_HOURS} hours and "
+            f"“{DEFAULT_CONSULTATION_KIND.label}”; check the draft before publishing it."
+        )
     if reader.other_notes:
         warnings.append(
             f"{plural(reader.other_notes, 'item has', 'items have')} notes, which are not kept."
@@ -378,6 +423,8 @@ def read_case_package(data, report: ImportReport) -> FrameworkPlan | None:
                 identifier=items[i].identifier, uri=items[i].uri, code=code,
                 statement=items[i].statement, category=items[i].category,
                 evidence_rule=items[i].rule, position=position,
+                hours_required=items[i].hours_required,
+                consultation_kind=items[i].consultation_kind,
             )
             for i, code, position in zip(order, codes, positions, strict=True)
         ],

@@ -8,7 +8,10 @@ finds, with where it is. Only a plan without problems reaches ``save.framework_p
 import re
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
+
+from consultation.models import ConsultationKind
 
 from ..models import Outcome
 from .report import ImportReport
@@ -27,6 +30,12 @@ DEFAULT_RULES = {
 # sign-off with evidence is the one rule that fits any statement until an admin
 # reviews the draft.
 DEFAULT_CATEGORY = Outcome.Category.COMPETENCY
+# An Experience outcome whose file does not say its hours or kind gets these, with a
+# warning: the import is a draft an admin reviews before publishing.
+DEFAULT_EXPERIENCE_HOURS = Decimal(10)
+DEFAULT_CONSULTATION_KIND = ConsultationKind.OWN_EXPERIENCE
+_HOURS_FIELD = Outcome._meta.get_field("hours_required")
+HOURS_MAX = Decimal(10) ** (_HOURS_FIELD.max_digits - _HOURS_FIELD.decimal_places) - Decimal("0.1")
 
 
 @dataclass
@@ -38,6 +47,8 @@ class OutcomePlan:
     category: str
     evidence_rule: str
     position: int
+    hours_required: Decimal | None = None
+    consultation_kind: str = ""
 
 
 @dataclass
@@ -80,6 +91,25 @@ def rule_problem(category: str, rule: str) -> str | None:
         article = "an" if category[0] in "aeiou" else "a"
         return (f"gives {article} {category} outcome the evidence rule “{rule}”; experience "
                 "outcomes, and only they, are met by consultation hours")
+    return None
+
+
+def hours_problem(value: str) -> tuple[Decimal | None, str | None]:
+    """The hours an Experience outcome needs, read from text ("10", "7.5"), or a problem."""
+    try:
+        hours = Decimal(value.strip())
+    except InvalidOperation:
+        return None, f"gives the hours required as “{value}”, which is not a number"
+    if not (0 < hours <= HOURS_MAX) or hours != hours.quantize(Decimal("0.1")):
+        return None, (f"gives the hours required as “{value}”; it should be more than 0 and at "
+                      f"most {HOURS_MAX}, with at most one decimal place")
+    return hours, None
+
+
+def kind_problem(value: str) -> str | None:
+    if value not in ConsultationKind.values:
+        known = ", ".join(ConsultationKind.values)
+        return f"names the consultation kind “{value}”, which is not one of {known}"
     return None
 
 

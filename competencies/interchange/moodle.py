@@ -16,6 +16,8 @@ taxonomies have no counterpart here and are left out (with a warning when presen
   stores HTML), else the Shortname.
 - Moodle has no Knowledge/Competency/Experience split: everything is a Competency
   (trainer sign-off with evidence), with a warning, for the admin to adjust in the draft.
+  So the format cannot carry Experience outcomes' consultation hours or kind either:
+  frameworks with experience requirements travel as CASE packages.
 - Identifiers are derived from the site URL and the Id numbers, so importing the same
   Moodle framework again adds its next version and keeps each outcome's identifier.
 """

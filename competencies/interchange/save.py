@@ -87,6 +87,7 @@ def framework_plan_save(
         Outcome(
             version=version, identifier=o.identifier, uri=o.uri, code=o.code,
             statement=o.statement, category=o.category, evidence_rule=o.evidence_rule,
+            hours_required=o.hours_required, consultation_kind=o.consultation_kind,
             position=o.position,
         )
         for o in plan.outcomes

@@ -3,6 +3,8 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from consultation.models import ConsultationKind
+
 
 class PublishedVersionError(Exception):
     """Raised on any attempt to change the outcomes of a published version."""
@@ -82,6 +84,15 @@ class Outcome(models.Model):
     statement = models.TextField()
     evidence_rule = models.CharField(max_length=16, choices=EvidenceRule.choices)
     position = models.PositiveSmallIntegerField(default=0)
+    # Experience outcomes only: met by this many confirmed hours of this kind of consultation.
+    hours_required = models.DecimalField(
+        "consultation hours required", max_digits=5, decimal_places=1, null=True, blank=True,
+        help_text="Experience outcomes: confirmed consultation hours that meet the outcome.",
+    )
+    consultation_kind = models.CharField(
+        max_length=16, choices=ConsultationKind.choices, blank=True,
+        help_text="Experience outcomes: what the consultation is about.",
+    )
 
     class Meta:
         ordering = ["version", "position"]
@@ -94,6 +105,15 @@ class Outcome(models.Model):
                 condition=Q(category="experience", evidence_rule="hours")
                 | ~Q(category="experience"),
                 name="experience_outcomes_use_hours",
+            ),
+            models.CheckConstraint(
+                condition=(Q(category="experience", hours_required__gt=0)
+                           & ~Q(consultation_kind=""))
+                | (~Q(category="experience") & Q(hours_required__isnull=True)
+                   & Q(consultation_kind="")),
+                name="experience_outcomes_say_hours_and_kind",
+                violation_error_message="An Experience outcome needs the hours required (more than "
+                                        "0) and the kind of consultation; other outcomes have neither.",
             ),
         ]
 
@@ -114,3 +134,8 @@ class Outcome(models.Model):
             raise PublishedVersionError(
                 "A published framework version is immutable; create a new draft version instead."
             )
+
+    @property
+    def minutes_required(self) -> int:
+        """Confirmed consultation minutes that meet an Experience outcome (0 for others)."""
+        return int((self.hours_required or 0) * 60)

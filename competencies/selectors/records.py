@@ -244,7 +244,6 @@ def outcome_records_for(enrolment_ids, *, full_evidence: bool = False) -> dict[i
     for enrolment in enrolments:
         pk = enrolment.pk
         program = enrolment.cohort.program
-        hours_needed = {"E1": program.e1_hours_required, "E2": program.e2_hours_required}
         work = coursework.get(pk, {})
         records = []
         for outcome in outcomes_by_version.get(enrolment.framework_version_id, []):
@@ -261,7 +260,7 @@ def outcome_records_for(enrolment_ids, *, full_evidence: bool = False) -> dict[i
                 logged = minutes[pk].get(code, {})
                 record.minutes_confirmed = logged.get("confirmed", 0)
                 record.minutes_pending = logged.get("pending", 0)
-                record.minutes_needed = int(hours_needed.get(code, 0) * 60)
+                record.minutes_needed = outcome.minutes_required
             _evaluate(record, program)
             records.append(record)
         result[enrolment.pk] = EnrolmentRecord(enrolment, records)

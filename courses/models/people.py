@@ -32,12 +32,6 @@ class Program(models.Model):
         "trainer sign-offs per Competency outcome", choices=[(1, "1"), (2, "2 (distinct trainers)")],
         default=1,
     )
-    e1_hours_required = models.DecimalField(
-        "E1 case-consultation hours required", max_digits=5, decimal_places=1, default=10,
-    )
-    e2_hours_required = models.DecimalField(
-        "E2 own-experience consultation hours required", max_digits=5, decimal_places=1, default=10,
-    )
     session_min_minutes = models.PositiveSmallIntegerField(
         "shortest consultation session (minutes)", default=15
     )

@@ -4,9 +4,10 @@ import datetime
 
 import pytest
 
-from certificates.eligibility import eligibility, eligibility_for
+from certificates.eligibility import eligibility
 from competencies import services as records
 from courses.models import LessonProgress
+from tests.experience import set_experience_hours
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def _withdraw_signoff(world, code):
         (lambda w: _withdraw_signoff(w, "C5"), "outcome:C5", "1 more trainer sign-off"),
         (lambda w: _withdraw_signoff(w, "K2"), "outcome:K2", "1 more trainer sign-off"),
         (lambda w: LessonProgress.objects.filter(lesson_id__in=__import__("cms.models", fromlist=["LessonPage"]).LessonPage.objects.filter(outcome_links__code="K3").values("pk")).update(completed_at=None), "outcome:K3", "Complete 2 more lessons"),
-        (lambda w: w.cohort.program.__class__.objects.filter(pk=w.cohort.program_id).update(e2_hours_required=5), "outcome:E2", "4 more confirmed consultation hours"),
+        (lambda w: set_experience_hours(w.enrolment_a.framework_version_id, E2=5), "outcome:E2", "4 more confirmed consultation hours"),
     ],
 )
 def test_each_missing_requirement_is_reported_with_why(complete, break_it, key, why):
@@ -47,28 +48,3 @@ def test_each_missing_requirement_is_reported_with_why(complete, break_it, key, 
     assert not report.eligible
     assert [r.key for r in report.missing] == [key]
     assert why in report.missing[0].why
-
-
-def test_the_set_form_pauses_the_collector_only_while_it_builds(complete, monkeypatch):
-    # The set form builds its records with the cyclic collector paused (about 40% of its
-    # time on 2,000 enrolments); a long-running worker must get it back afterwards,
-    # whether the report was built or a query failed halfway.
-    import gc
-
-    from certificates import eligibility as rule
-    from competencies.selectors import records as selector
-
-    seen = []
-    for module, name in ((selector, "_evaluate"), (rule, "_outcome_requirement")):
-        real = getattr(module, name)
-        monkeypatch.setattr(module, name, lambda *a, real=real, **k: seen.append(gc.isenabled()) or real(*a, **k))
-    assert eligibility_for([complete.enrolment_a.pk])[complete.enrolment_a.pk].eligible
-    assert len(seen) == 2 * 23 and not any(seen) and gc.isenabled()
-
-    def broken(*args):
-        raise RuntimeError("database went away")
-
-    monkeypatch.setattr(selector, "_evaluate", broken)
-    with pytest.raises(RuntimeError):
-        eligibility_for([complete.enrolment_a.pk])
-    assert gc.isenabled()

@@ -14,6 +14,7 @@ from certificates import services, verification, verify_worker
 from certificates.credentials import verifier
 from certificates.models import Certificate
 from courses.models import Program
+from tests.experience import set_experience_hours
 
 pytestmark = pytest.mark.django_db
 
@@ -122,8 +123,7 @@ def test_renewal_of_an_enrolment_no_longer_eligible_changes_nothing(
     program.credential_valid_months = 12
     program.save()
     old = _expire(_issue(complete, django_capture_on_commit_callbacks))
-    program.e1_hours_required = 500
-    program.save()
+    set_experience_hours(complete.enrolment_a.framework_version_id, E1=500)
     response = login(complete.admin).post(reverse("certificates:reissue", args=[old.pk]), follow=True)
     assert "not eligible" in response.content.decode()
     old.refresh_from_db()

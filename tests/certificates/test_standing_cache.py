@@ -17,6 +17,7 @@ from consultation import services as hours
 from courses.models import Enrolment
 from demo.completion import complete_lessons
 from factories.courses import TrainerAssignmentFactory
+from framework_versions import draft_copy, publish  # tests/
 
 pytestmark = pytest.mark.django_db
 
@@ -69,9 +70,15 @@ def test_every_kind_of_change_shows_at_once(complete):
     def read_lessons():
         complete_lessons(b, LessonPage.objects.live().order_by("path")[:2])
 
-    def raise_hours():
-        program.e1_hours_required = 2
-        program.save()
+    def move_to_a_version_needing_more_hours():
+        # Hours required are version data, and a published version never changes: more
+        # hours come with a newer version the enrolment moves to.
+        draft = draft_copy(program.framework)
+        e1 = draft.outcomes.get(code="E1")
+        e1.hours_required = 2
+        e1.save()
+        newer = publish(draft)
+        records.enrolment_move_version(actor=world.admin, enrolment=a, version=newer, mapping={})
 
     def unpublish_a_lesson():
         LessonPage.objects.live().order_by("path").first().unpublish()
@@ -83,7 +90,7 @@ def test_every_kind_of_change_shows_at_once(complete):
     changes = [
         (add_evidence, b, "C1"), (request_review, b, "C1"), (decide_met, b, "C1"),
         (log_session, b, "E1"), (confirm_session, b, "E1"), (read_lessons, b, "K1"),
-        (raise_hours, a, "E1"), (unpublish_a_lesson, b, "K1"), (decide_not_yet, a, "K1"),
+        (move_to_a_version_needing_more_hours, a, "E1"), (unpublish_a_lesson, b, "K1"), (decide_not_yet, a, "K1"),
     ]
     for change, enrolment, code in changes:
         before = _shown(world)  # and cached

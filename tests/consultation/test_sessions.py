@@ -35,7 +35,7 @@ def _log(world, **overrides):
         ({"minutes": 481}, "between 15 and 480 minutes"),
         ({"date": TODAY() + datetime.timedelta(days=1)}, "cannot be in the future"),
         ({"date": TODAY() - datetime.timedelta(days=400)}, "before your enrolment began"),
-        ({"category": "E3"}, "Choose E1"),
+        ({"category": "E3"}, "Choose one of your framework's experience outcomes: E1 \\(about cases the trainee conducted\\); E2"),
         ({"trainer": "unassigned"}, "was not assigned to you"),
     ],
 )
@@ -270,9 +270,11 @@ def test_my_hours_and_queue_run_fixed_queries(world, client, django_assert_num_q
         _log(world, start_time=datetime.time(8 + i // 60, i % 60))
     client.force_login(world.trainee_a)
     client.get(reverse("consultation:my_hours"))
-    # session, user, roles, enrolment, totals, log, PDF exports, the form's trainer list
+    # session, user, roles, enrolment, the experience outcomes of its framework version
+    # (the categories and hours required: data since issue 18, where they were program
+    # fields read with the enrolment), totals, log, PDF exports, the form's trainer list
     # (read once for both its options and its required attribute, core/forms.py)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         page = client.get(reverse("consultation:my_hours"))
     assert page.content.decode().count('href="/hours/') == n
     client.force_login(world.trainer_a)

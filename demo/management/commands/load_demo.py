@@ -25,7 +25,8 @@ from cms.services import curriculum_load_bundled
 from competencies import services as records
 from competencies.services import framework_load_bundled
 from consultation import services as consultation
-from consultation.models import ConsultationSession
+from consultation.models import ConsultationKind, ConsultationSession
+from consultation.selectors import hours_requirements
 from core.roles import Role
 from courses import services
 from courses.models import Cohort, Enrolment, LessonProgress, Program, TrainerAssignment
@@ -230,17 +231,22 @@ class Command(BaseCommand):
         complete_enrolment(enrolment, trainers=trainers, admin=admin)
 
     def _consultations(self, enrolment, trainer) -> None:
-        """Two entries with notes, through the services as a trainee would log them: an E1
-        case consultation (its notes are read by the trainer) that the trainer confirmed,
-        and an E2 own-experience session whose notes stay private to the trainee."""
+        """Two entries with notes, through the services as a trainee would log them: a
+        consultation about a case the trainee conducted (its notes are read by the trainer)
+        that the trainer confirmed, and one about the trainee's own experience whose notes
+        stay private to the trainee. Each goes under the first experience outcome of the
+        enrolment's framework version with that kind."""
         if ConsultationSession.objects.filter(enrolment=enrolment).exists():
             return
+        by_kind = {}
+        for requirement in hours_requirements(enrolment):
+            by_kind.setdefault(requirement.kind, requirement.code)
         today = timezone.localdate()
         trainee = enrolment.trainee
         case = consultation.session_log(
             actor=trainee, enrolment=enrolment, trainer=trainer,
             date=today - datetime.timedelta(days=14), start_time=datetime.time(17, 0),
-            minutes=60, category=ConsultationSession.Category.E1, case_reference="Case A-03",
+            minutes=60, category=by_kind[ConsultationKind.CASES], case_reference="Case A-03",
             notes=(
                 "Discussed the preparation session for a client in their fifties with "
                 "treatment-resistant depression: how to set intentions without promising "
@@ -251,7 +257,7 @@ class Command(BaseCommand):
         consultation.session_log(
             actor=trainee, enrolment=enrolment, trainer=trainer,
             date=today - datetime.timedelta(days=7), start_time=datetime.time(12, 30),
-            minutes=90, category=ConsultationSession.Category.E2,
+            minutes=90, category=by_kind[ConsultationKind.OWN_EXPERIENCE],
             notes=(
                 "My own second experiential session. Noticed how much I wanted to narrate "
                 "the experience while it was happening; I want to bring this to supervision "
@@ -282,9 +288,10 @@ class Command(BaseCommand):
             f"authentication. Their authenticator secret is {DEMO_TOTP_SECRET}\n"
             "(add it to any TOTP app), or print the current code with:\n"
             "  make totp WHO=admin@kapstone.test\n"
-            "\nJordan Ellis and Priya Raman have each logged two consultations with notes: an E1\n"
-            "case consultation their trainer confirmed (the trainer reads its notes) and an E2\n"
-            "session whose notes only they can read (encrypted in the database).\n"
+            "\nJordan Ellis and Priya Raman have each logged two consultations with notes: one\n"
+            "about a case they conducted, which their trainer confirmed (the trainer reads its\n"
+            "notes), and one about their own experience, whose notes only they can read\n"
+            "(encrypted in the database).\n"
             "\nDana Nakamura has met every requirement: sign in as the admin, open Cohorts → the\n"
             "cohort, tick her row and issue her certificate; then check it at /verify/<code>/.\n"
         )
