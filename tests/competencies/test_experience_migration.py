@@ -37,7 +37,7 @@ def _migrate(targets):
 def _today_shaped_data(apps) -> dict:
     """Two programs on one framework that disagree (12/8 h and 15/6 h), a third alone on
     another, entries under E1 and E2, a version nobody is enrolled on."""
-    from accounts.factories import UserFactory  # accounts is not migrated back: today's model
+    from factories.accounts import UserFactory  # accounts is not migrated back: today's model
     Framework = apps.get_model("competencies", "Framework")
     FrameworkVersion = apps.get_model("competencies", "FrameworkVersion")
     Outcome = apps.get_model("competencies", "Outcome")
