@@ -61,11 +61,13 @@ def main(argv=None) -> None:
     passthrough = [a for a in args.bench_args if a != "--reuse"]
 
     # Build (or check) the program once, with the new code, then share its keys.
-    subprocess.run([str(new / ".venv/bin/python"), "-m", "bench", "--build-only",
+    subprocess.run([str(new / ".venv/bin/python"), "-m", "bench", "--build-only", "--reuse",
                     *passthrough], cwd=new, check=True)
     (old / "var" / "bench").mkdir(parents=True, exist_ok=True)
     if old != new:
         shutil.copy2(secrets, old / "var" / "bench" / "secrets.json")
+        for built in (new / "var" / "bench").glob("build-*.json"):  # the build's timings
+            shutil.copy2(built, old / "var" / "bench" / built.name)
 
     runs = {"A": [], "B": []}
     for number in range(1, args.rounds + 1):
