@@ -140,8 +140,9 @@ def _allocate_status_index(certificate: Certificate) -> None:
 def certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, bool]:
     """Issue the enrolment's certificate, or return the live one it already has.
 
-    Returns ``(certificate, created)``. Raises :class:`NotEligible` (nothing saved) when
-    any requirement is unmet at this moment, :class:`CredentialNotConformant` (the serial
+    Returns ``(certificate, created)``. Raises :class:`NotEligible` (nothing saved, unless
+    the records changed between the two checks below: then the serial taken is recorded
+    as lost) when any requirement is unmet at this moment, :class:`CredentialNotConformant` (the serial
     taken for it recorded as lost, nothing else saved) when the signed credential fails a
     check, ``PermissionDenied`` for anyone but a program admin other than the trainee,
     and :class:`IssuerConflict` (audited) when the admin signed off, confirmed hours in
