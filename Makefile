@@ -125,13 +125,15 @@ bench: install
 ## make bench-ab OLD=<commit> [ROUNDS=3]: the old commit and this tree on the same database in
 ## the same window, runs alternating (A, B, A, B, …), each figure as median (min–max).
 ## The old commit gets a worktree of its own with its own .venv in var/bench/old-<commit>.
+## OLD_DB=<url>: the old side on a database of its own (only if the schemas differ).
 OLD ?= main
 ROUNDS ?= 3
 OLD_TREE = var/bench/old-$(OLD)
 bench-ab: install
 	test -d $(OLD_TREE) || git worktree add --detach $(OLD_TREE) $(OLD)
 	$(MAKE) -C $(OLD_TREE) install
-	$(PY) -m bench.ab --old $(OLD_TREE) --rounds $(ROUNDS) -- --database $(BENCH_DB) \
+	$(PY) -m bench.ab --old $(OLD_TREE) --rounds $(ROUNDS) $(if $(OLD_DB),--old-database $(OLD_DB)) \
+	-- --database $(BENCH_DB) \
 	--redis $(BENCH_REDIS) --broker $(BENCH_BROKER) $(BENCH_ARGS)
 
 clean:

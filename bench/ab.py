@@ -43,12 +43,28 @@ def _run(root: Path, bench_args: list[str]) -> dict:
     return json.loads(max(written, key=lambda p: p.stat().st_mtime).read_text())
 
 
+def _with_database(bench_args: list[str], url: str) -> list[str]:
+    """The arguments with ``--database`` replaced by (or set to) ``url``."""
+    out, skip = [], False
+    for arg in bench_args:
+        if skip:
+            skip = False
+        elif arg == "--database":
+            skip = True
+        elif not arg.startswith("--database="):
+            out.append(arg)
+    return [*out, "--database", url]
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--old", required=True, type=Path,
                         help="worktree of the old commit, with its own .venv (make install)")
     parser.add_argument("--new", type=Path, default=ROOT, help="worktree of the new commit (this one)")
     parser.add_argument("--rounds", type=int, default=3, help="A/B pairs (default 3)")
+    parser.add_argument("--old-database", help="a database of its own for the old side, built "
+                        "by the old code with the same plan: only when the two commits cannot "
+                        "read one schema (a migration drops or renames a column)")
     parser.add_argument("bench_args", nargs="*", help="passed to every run of bench (after --)")
     args = parser.parse_args(argv)
     old, new = args.old.resolve(), args.new.resolve()
@@ -59,6 +75,7 @@ def main(argv=None) -> None:
             raise SystemExit(f"{side} has no .venv: run make install there first.")
     secrets = new / "var" / "bench" / "secrets.json"
     passthrough = [a for a in args.bench_args if a != "--reuse"]
+    old_args = _with_database(passthrough, args.old_database) if args.old_database else passthrough
 
     # Build (or check) the program once, with the new code, then share its keys.
     subprocess.run([str(new / ".venv/bin/python"), "-m", "bench", "--build-only", "--reuse",
@@ -68,12 +85,15 @@ def main(argv=None) -> None:
         shutil.copy2(secrets, old / "var" / "bench" / "secrets.json")
         for built in (new / "var" / "bench").glob("build-*.json"):  # the build's timings
             shutil.copy2(built, old / "var" / "bench" / built.name)
+    if args.old_database:
+        subprocess.run([str(old / ".venv/bin/python"), "-m", "bench", "--build-only", "--reuse",
+                        *old_args], cwd=old, check=True)
 
     runs = {"A": [], "B": []}
     for number in range(1, args.rounds + 1):
-        for label, root in (("A", old), ("B", new)):
+        for label, root, bench_args in (("A", old, old_args), ("B", new, passthrough)):
             print(f"\n=== round {number}/{args.rounds}, {label} ({root}) ===", flush=True)
-            runs[label].append(_run(root, ["--reuse", *passthrough]))
+            runs[label].append(_run(root, ["--reuse", *bench_args]))
 
     table = ab_markdown(runs["A"], runs["B"])
     print()

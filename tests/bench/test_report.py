@@ -2,6 +2,7 @@
 
 import pytest
 
+from bench.ab import _with_database
 from bench.build import plan
 from bench.report import ab_markdown, markdown, parse_wrk, with_ratios
 
@@ -112,3 +113,11 @@ def test_ab_table_marks_a_new_side_wholly_slower_as_worse():
     new = [_run("bbb", 1000, 100, 30, 6.0), _run("bbb", 1000, 120, 35, 6.0)]
     lesson = next(line for line in ab_markdown(old, new).splitlines() if line.startswith("| lesson page"))
     assert "| **worse** | **worse** |" in lesson
+
+
+@pytest.mark.parametrize("given", [
+    ["--database", "postgres://x/a", "--seconds", "5"], ["--database=postgres://x/a", "--seconds", "5"],
+    ["--seconds", "5"],
+])
+def test_the_old_side_of_an_ab_run_can_be_pointed_at_a_database_of_its_own(given):
+    assert _with_database(given, "postgres://x/old") == ["--seconds", "5", "--database", "postgres://x/old"]
