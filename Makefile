@@ -124,11 +124,12 @@ bench: install
 
 ## make bench-ab OLD=<commit> [ROUNDS=3]: the old commit and this tree on the same database in
 ## the same window, runs alternating (A, B, A, B, …), each figure as median (min–max).
-## The old commit gets a worktree of its own with its own .venv in var/bench/old-<commit>.
+## The old commit gets a worktree of its own with its own .venv beside this one (../bench-old-<commit>:
+## outside the repository, where the tests that read every source file would find it).
 ## OLD_DB=<url>: the old side on a database of its own (only if the schemas differ).
 OLD ?= main
 ROUNDS ?= 3
-OLD_TREE = var/bench/old-$(OLD)
+OLD_TREE = $(abspath ..)/bench-old-$(OLD)
 bench-ab: install
 	test -d $(OLD_TREE) || git worktree add --detach $(OLD_TREE) $(OLD)
 	$(MAKE) -C $(OLD_TREE) install

@@ -1,6 +1,6 @@
 """`make bench-ab`: two commits benchmarked in the same window, runs alternating.
 
-    .venv/bin/python -m bench.ab --old var/bench/old-a5475af --rounds 3 -- --seconds 10
+    .venv/bin/python -m bench.ab --old ../bench-old-a5475af --rounds 3 -- --seconds 10
 
 This machine's speed drifts by tens of percent within an hour, so a figure taken now and
 one taken an hour ago say little about the code. Here the old commit (a worktree with its

@@ -166,7 +166,7 @@ def test_a_serial_lost_to_a_failed_signing_is_recorded_and_not_reused(complete, 
     assert SerialCounter.objects.get().last == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # as every real-commit test
 def test_the_serial_is_taken_in_its_own_transaction_and_survives_the_issue_rolling_back(
     complete, monkeypatch
 ):
