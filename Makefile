@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/kapstone
 REDIS ?= redis://127.0.0.1:6379/0
 
-.PHONY: demo totp install interop-verifier migrate test test-integration test-e2e test-all check-deploy lint bandit sbom bench backup restore clean
+.PHONY: demo totp install interop-verifier migrate test test-integration test-e2e test-all check-deploy lint bandit sbom bench bench-ab backup restore clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -124,6 +124,21 @@ BENCH_REDIS ?= redis://127.0.0.1:6379/4
 BENCH_BROKER ?= redis://127.0.0.1:6379/5
 bench: install
 	$(PY) -m bench --database $(BENCH_DB) --redis $(BENCH_REDIS) --broker $(BENCH_BROKER) $(BENCH_ARGS)
+
+## make bench-ab OLD=<commit> [ROUNDS=3]: the old commit and this tree on the same database in
+## the same window, runs alternating (A, B, A, B, …), each figure as median (min–max).
+## The old commit gets a worktree of its own with its own .venv beside this one (../bench-old-<commit>:
+## outside the repository, where the tests that read every source file would find it).
+## OLD_DB=<url>: the old side on a database of its own (only if the schemas differ).
+OLD ?= main
+ROUNDS ?= 3
+OLD_TREE = $(abspath ..)/bench-old-$(OLD)
+bench-ab: install
+	test -d $(OLD_TREE) || git worktree add --detach $(OLD_TREE) $(OLD)
+	$(MAKE) -C $(OLD_TREE) install
+	$(PY) -m bench.ab --old $(OLD_TREE) --rounds $(ROUNDS) $(if $(OLD_DB),--old-database $(OLD_DB)) \
+	-- --database $(BENCH_DB) \
+	--redis $(BENCH_REDIS) --broker $(BENCH_BROKER) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media static sbom.cdx.json

@@ -168,3 +168,76 @@ def _data_line(c: dict) -> str:
     return (f"{c['trainees']:,} trainees in {c['cohorts']} cohorts, {c['trainers']} trainers, "
             f"{c['outcomes']} outcomes, {c['lessons']} lessons, {c['sessions']:,} consultation "
             f"sessions, {c['signoffs']:,} sign-off decisions, {c['certificates']} certificates")
+
+
+def _spread(values: list[float], digits: int = 1) -> str:
+    """Median, then min–max: ``412.3 (398.0–431.2)``; one value alone."""
+    ordered = sorted(values)
+    median = _median(ordered)
+    if len(ordered) == 1:
+        return f"{round(median, digits):g}"
+    return f"{round(median, digits):g} ({round(ordered[0], digits):g}–{round(ordered[-1], digits):g})"
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _beyond_spread(old: list[float], new: list[float], *, higher_is_better: bool) -> str:
+    """'better' or 'worse' when the new runs lie wholly beyond the old ones' range, else
+    'within spread' (the difference is not larger than the machine's own drift)."""
+    if higher_is_better:
+        old, new = [-v for v in old], [-v for v in new]
+    if max(new) < min(old):
+        return "better"
+    if min(new) > max(old):
+        return "**worse**"
+    return "within spread"
+
+
+def ab_markdown(runs_a: list[dict], runs_b: list[dict]) -> str:
+    """The A/B comparison of ``bench.ab``: every page's req/s, p95 and share of healthz,
+    and the batch figures, as median (min–max) over each side's runs, with a verdict that
+    says "better" or "worse" only where the two sides' ranges do not overlap."""
+    commit_a, commit_b = runs_a[0]["commit"], runs_b[0]["commit"]
+    lines = [
+        f"A/B {runs_a[0]['date']}: A = {commit_a}, B = {commit_b}, {len(runs_a)} runs each, "
+        "alternating A, B, A, B on one database. Figures: median (min–max).",
+        "",
+        "| page | req/s A | req/s B | p95 ms A | p95 ms B | × healthz A | × healthz B "
+        "| req/s | p95 | target met by B |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|---|",
+    ]
+    pages = [r["page"] for r in runs_b[0]["pages"]]
+    for page in pages:
+        a = [next(r for r in run["pages"] if r["page"] == page) for run in runs_a
+             if any(r["page"] == page for r in run["pages"])]
+        b = [next(r for r in run["pages"] if r["page"] == page) for run in runs_b]
+        if not a:
+            continue
+        met = "yes" if all(not r["missed"] for r in b) else (
+            "no: " + "; ".join(sorted({m for r in b for m in r["missed"]})))
+        lines.append(
+            f"| {page} | {_spread([r['rps'] for r in a])} | {_spread([r['rps'] for r in b])} "
+            f"| {_spread([r['p95_ms'] for r in a])} | {_spread([r['p95_ms'] for r in b])} "
+            f"| {_spread([r['ratio'] for r in a], 3)} | {_spread([r['ratio'] for r in b], 3)} "
+            f"| {_beyond_spread([r['rps'] for r in a], [r['rps'] for r in b], higher_is_better=True)} "
+            f"| {_beyond_spread([r['p95_ms'] for r in a], [r['p95_ms'] for r in b], higher_is_better=False)} "
+            f"| {met} |")
+    batch_rows = [
+        ("eligibility, set form (s)", "eligibility", "seconds", False),
+        ("issuance (certificates/s/worker)", "issuance", "per_second_per_worker", True),
+        ("credential verification (/s)", "verification", "per_second", True),
+    ]
+    table = []
+    for label, phase, key, higher in batch_rows:
+        a = [run["batch"][phase][key] for run in runs_a if phase in (run.get("batch") or {})]
+        b = [run["batch"][phase][key] for run in runs_b if phase in (run.get("batch") or {})]
+        if a and b:
+            table.append(f"| {label} | {_spread(a, 3)} | {_spread(b, 3)} "
+                         f"| {_beyond_spread(a, b, higher_is_better=higher)} |")
+    if table:
+        lines += ["", "| batch | A | B | B against A |", "|---|---:|---:|---|", *table]
+    return "\n".join(lines) + "\n"

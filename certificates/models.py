@@ -27,13 +27,38 @@ def pdf_upload_to(certificate: "Certificate", filename: str) -> str:
 
 
 class SerialCounter(models.Model):
-    """The last serial number used in a year (row-locked while a certificate is issued)."""
+    """The last serial number taken in a year (row-locked only for the moment it takes
+    one: see ``LostSerial``)."""
 
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+class LostSerial(models.Model):
+    """A serial number taken for an issue that did not complete (the credential failed a
+    check, signing raised, or another issue of the same enrolment won the race).
+
+    Serials are taken in their own short transaction, before the slow signing, so the
+    counter's lock is never held through it; a serial so taken is never handed out
+    again. Every number up to a year's ``SerialCounter.last`` is therefore either on a
+    certificate or here, with the reason.
+    """
+
+    serial = models.CharField(max_length=32, unique=True)
+    enrolment = models.ForeignKey(
+        "courses.Enrolment", on_delete=models.PROTECT, related_name="+"
+    )
+    lost_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["serial"]
+
+    def __str__(self) -> str:
+        return f"Lost serial {self.serial}"
 
 
 class StatusList(models.Model):

@@ -25,9 +25,9 @@ from . import badge, keys
 from .credentials import conformance, proof, status_list, verifier
 from .credentials.jsonld import SafeModeError
 from .credentials.limits import TooComplex
-from .eligibility import eligibility
+from .eligibility import EligibilityReport, eligibility
 from .four_eyes import issuer_conflicts, refusal_text
-from .models import Certificate, SerialCounter, StatusList
+from .models import Certificate, LostSerial, SerialCounter, StatusList
 
 logger = logging.getLogger(__name__)
 
@@ -89,12 +89,27 @@ def _certificates_url() -> str:
     return settings.SITE_URL + reverse("certificates:mine")
 
 
-def _next_serial(now) -> str:
-    counter, _ = SerialCounter.objects.get_or_create(year=now.year)
-    counter = SerialCounter.objects.select_for_update().get(pk=counter.pk)
-    counter.last += 1
-    counter.save(update_fields=["last"])
+def _serial_take(now) -> str:
+    """The year's next serial, in a transaction of its own: the counter's row lock is
+    held for this one update, not through eligibility, signing and the audit write, so
+    issue jobs on several workers do not queue behind each other. A serial taken here
+    whose issue then fails is recorded as lost (``LostSerial``), never handed out again.
+    (Inside a caller's own transaction this is a savepoint, and the lock lasts as long as
+    the caller's transaction does.)"""
+    with transaction.atomic():
+        SerialCounter.objects.get_or_create(year=now.year)
+        counter = SerialCounter.objects.select_for_update().get(year=now.year)
+        counter.last += 1
+        counter.save(update_fields=["last"])
     return f"{settings.CERTIFICATE_SERIAL_PREFIX}-{now.year}-{counter.last:05d}"
+
+
+def _serial_lost(*, serial: str, enrolment: Enrolment, actor, reason: str) -> None:
+    """Record a taken serial that no certificate carries, with why (and audit it)."""
+    with transaction.atomic():
+        LostSerial.objects.create(serial=serial, enrolment=enrolment, reason=reason)
+        audit_record(verb="certificate.serial_lost", target=enrolment, actor=actor,
+                     details={"serial": serial, "reason": reason})
 
 
 def _current_status_list() -> StatusList:
@@ -125,14 +140,35 @@ def _allocate_status_index(certificate: Certificate) -> None:
 def certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, bool]:
     """Issue the enrolment's certificate, or return the live one it already has.
 
-    Returns ``(certificate, created)``. Raises :class:`NotEligible` (nothing saved) when
-    any requirement is unmet at this moment, :class:`CredentialNotConformant` (nothing
-    saved) when the signed credential fails a check, ``PermissionDenied`` for anyone but
-    a program admin other than the trainee, and :class:`IssuerConflict` (audited) when
-    the admin signed off, confirmed hours in or was ever assigned to the trainee's record.
+    Returns ``(certificate, created)``. Raises :class:`NotEligible` (nothing saved, unless
+    the records changed between the two checks below: then the serial taken is recorded
+    as lost) when any requirement is unmet at this moment, :class:`CredentialNotConformant` (the serial
+    taken for it recorded as lost, nothing else saved) when the signed credential fails a
+    check, ``PermissionDenied`` for anyone but a program admin other than the trainee,
+    and :class:`IssuerConflict` (audited) when the admin signed off, confirmed hours in
+    or was ever assigned to the trainee's record.
+
+    The checks run twice: first without locks, so that a refusal or a live certificate
+    costs no serial; then, with the serial taken, again under the enrolment's row lock,
+    which is what decides.
     """
     try:
-        return _certificate_issue(actor=actor, enrolment=enrolment)
+        existing, _ = _issue_checked(actor=actor, enrolment=enrolment)
+        if existing is not None:
+            return existing, False
+        serial = _serial_take(timezone.now())
+        try:
+            certificate, created = _certificate_issue(actor=actor, enrolment=enrolment,
+                                                      serial=serial)
+        except Exception as failure:
+            # After the issuing transaction rolled back: the serial stays taken.
+            _serial_lost(serial=serial, enrolment=enrolment, actor=actor,
+                         reason=f"{type(failure).__name__}: {failure}"[:2000])
+            raise
+        if not created:
+            _serial_lost(serial=serial, enrolment=enrolment, actor=actor,
+                         reason="Another issue of this enrolment completed first.")
+        return certificate, created
     except IssuerConflict as refusal:
         # Written after the issuing transaction rolled back, so the refusal stays on
         # record (a caller's own transaction keeps it if the caller carries on).
@@ -141,9 +177,25 @@ def certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, bool
         raise
 
 
-@transaction.atomic
-def _certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, bool]:
+def _issue_checked(*, actor, enrolment: Enrolment) -> tuple[Certificate | None, EligibilityReport | None]:
+    """Who may issue, the four-eyes rule, a live certificate and eligibility, in that
+    order: ``(live certificate, None)`` or ``(None, eligibility report)``; raises on the
+    first refusal."""
     _require_program_admin(actor, enrolment)
+    conflicts = issuer_conflicts(actor, [enrolment.pk])[enrolment.pk]
+    if conflicts:
+        raise IssuerConflict(conflicts)
+    existing = Certificate.objects.live().filter(enrolment=enrolment).first()
+    if existing is not None:
+        return existing, None
+    report = eligibility(enrolment)
+    if not report.eligible:
+        raise NotEligible(report)
+    return None, report
+
+
+@transaction.atomic
+def _certificate_issue(*, actor, enrolment: Enrolment, serial: str) -> tuple[Certificate, bool]:
     # The row lock serialises every issuer of this enrolment, and sign-offs and hours
     # entries, which write to the row too, so the four-eyes check below sees them all;
     # the partial unique constraint is the backstop should any path skip the lock.
@@ -152,19 +204,13 @@ def _certificate_issue(*, actor, enrolment: Enrolment) -> tuple[Certificate, boo
         .select_related("trainee", "cohort__program")
         .get(pk=enrolment.pk)
     )
-    conflicts = issuer_conflicts(actor, [enrolment.pk])[enrolment.pk]
-    if conflicts:
-        raise IssuerConflict(conflicts)
-    existing = Certificate.objects.live().filter(enrolment=enrolment).first()
-    if existing is not None:
+    existing, report = _issue_checked(actor=actor, enrolment=enrolment)
+    if existing is not None:  # another issue of this enrolment committed meanwhile
         return existing, False
-    report = eligibility(enrolment)
-    if not report.eligible:
-        raise NotEligible(report)
     now = timezone.now()
     certificate = Certificate(
         enrolment=enrolment,
-        serial=_next_serial(now),
+        serial=serial,
         framework_version_id=enrolment.framework_version_id,
         issued_by=actor,
         issued_at=now,

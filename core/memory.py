@@ -3,27 +3,12 @@
 The collector runs whenever allocations outnumber deallocations by a threshold, and
 every so often walks every tracked object the process holds. Two things here make that
 costly: a long-lived process holds the few hundred thousand objects of Django, Wagtail
-and their imports, which every full collection walks again; and the set forms (a whole
-cohort's records, eligibility for every enrolment) build tens of thousands of small
-objects that are all kept, so collection after collection runs and frees nothing. On
-2,000 enrolments the collector took about 40% of eligibility's time.
+and their imports, which every full collection walks again. Freezing them once the
+application has loaded takes them out of every later walk; domain code runs with the
+collector as Python sets it.
 """
 
 import gc
-from contextlib import contextmanager
-
-
-@contextmanager
-def collector_paused():
-    """Build a large, acyclic result without the collector running in between; it
-    resumes (if it was running) when the block ends, and catches up at its next turn."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def freeze_startup_objects() -> None:

@@ -6,4 +6,6 @@ class CoursesConfig(AppConfig):
     verbose_name = "Programs and cohorts"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the curriculum cache's invalidation
+        from . import signals  # the models must be loaded first
+
+        signals.connect()  # the curriculum cache's invalidation

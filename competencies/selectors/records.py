@@ -12,7 +12,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from consultation.selectors import minutes_for
-from core.memory import collector_paused
 from courses.models import Enrolment
 
 from ..models import EvidenceItem, Outcome, SignOff, SignOffRequest
@@ -183,7 +182,6 @@ def _evaluate(record: OutcomeRecord, program) -> None:
         record.status = IN_PROGRESS if started else NOT_STARTED
 
 
-@collector_paused()
 def outcome_records_for(enrolment_ids, *, full_evidence: bool = False) -> dict[int, EnrolmentRecord]:
     """Every outcome of each enrolment's pinned framework version with its status.
 

@@ -5,20 +5,16 @@ codes, three queries); a trainee's progress and passed checks are two more. Ever
 else is arithmetic over those rows.
 """
 
-import logging
 import uuid
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import Prefetch
 
 from cms.models import CoursePage, LessonOutcome, LessonPage, ProgramPage
-from core.cache import CACHE_UNREACHABLE
+from core.stamped import StampedCache
 
 from ..models import Application, Enrolment, KnowledgeCheckAttempt, LessonProgress, Reflection
 from ..services.learning import check_token
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -114,82 +110,34 @@ class Curriculum:
 
 
 # The tree is read on every lesson, course and trainee page and by every eligibility
-# check, and changes only when editors change pages: it is cached, and dropped (with
-# every other program's) whenever a page or a lesson's outcome links change
-# (courses/signals.py). The timeout is only a safety net. The cache is an optimisation,
-# never a dependency: with Redis down the tree is read from the database, and saving a
-# page still works (the forget is logged; the timeout bounds how long a stale tree lives).
+# check, and changes only when editors change pages: it is cached (core.stamped), and
+# dropped (with every other program's) whenever a page or a lesson's outcome links
+# change (courses/signals.py). With Redis down it is read from the database.
 CURRICULUM_CACHE_SECONDS = 60 * 60
 
 
-
-def _curriculum_cache_key(program_page_id: int) -> str:
-    return f"curriculum-tree:2:{program_page_id}"  # 2: trees carry a stamp
-
-
-def _stamp_cache_key(program_page_id: int) -> str:
-    return f"curriculum-stamp:2:{program_page_id}"
+_trees: StampedCache[Curriculum] = StampedCache(
+    "curriculum:3",  # 3: the keys of core.stamped
+    stamp_of=lambda tree: tree.stamp, timeout=CURRICULUM_CACHE_SECONDS,
+)
 
 
 def curriculum_forget() -> None:
     """Drop every cached curriculum tree (after any change to pages)."""
-    keys = [key(pk) for pk in ProgramPage.objects.values_list("pk", flat=True)
-            for key in (_curriculum_cache_key, _stamp_cache_key)]
-    try:
-        cache.delete_many(keys)
-    except CACHE_UNREACHABLE:
-        logger.exception("Cache unreachable: cached curriculum trees not dropped (they expire "
-                         "within %s s)", CURRICULUM_CACHE_SECONDS)
-
-
-# Each process also keeps the last tree it read for each program, named by its stamp.
-# A request reads only the stamp (a few bytes) and, while the stamp still names that
-# tree, copies it rather than fetching and unpickling the whole tree again (about a
-# tenth of a lesson page's time). Forgetting the trees drops the stamps, so the next
-# request in every process reads afresh. The pages in these trees are shared by the
-# requests of one process and only ever read; progress goes on each request's copy.
-_process_trees: dict[int, Curriculum] = {}
+    _trees.forget(ProgramPage.objects.values_list("pk", flat=True))
 
 
 def curriculum_tree(*, program_page) -> Curriculum:
     """The live courses and lessons under a program page (cached; three queries when
     it is not). Callers get their own copy of the nodes, to fill with progress."""
-    key = _curriculum_cache_key(program_page.pk)
-    try:
-        stamp = cache.get(_stamp_cache_key(program_page.pk))
-        known = _process_trees.get(program_page.pk)
-        if stamp is not None and known is not None and known.stamp == stamp:
-            return _filled(known, None, {}, {})
-        tree = cache.get(key)
-    except CACHE_UNREACHABLE:
-        logger.warning("Cache unreachable: curriculum tree read from the database")
-        return _curriculum_tree(program_page)
-    if tree is None:
-        tree = _curriculum_tree(program_page)
-        try:
-            cache.set_many({key: tree, _stamp_cache_key(program_page.pk): tree.stamp},
-                           CURRICULUM_CACHE_SECONDS)
-        except CACHE_UNREACHABLE:
-            logger.warning("Cache unreachable: curriculum tree not cached")
-            return tree
-    _process_trees[program_page.pk] = tree
+    tree = _trees.get(program_page.pk, lambda: _curriculum_tree(program_page))
     return _filled(tree, None, {}, {})
 
 
 def curriculum_stamp(*, program_page) -> str:
     """The stamp of the program's current tree without reading the tree itself (which
     is most of a curriculum's cache traffic): what cached standing is keyed by."""
-    try:
-        stamp = cache.get(_stamp_cache_key(program_page.pk))
-    except CACHE_UNREACHABLE:
-        stamp = None
-    if stamp is None:
-        stamp = curriculum_tree(program_page=program_page).stamp
-        try:
-            cache.add(_stamp_cache_key(program_page.pk), stamp, CURRICULUM_CACHE_SECONDS)
-        except CACHE_UNREACHABLE:
-            pass
-    return stamp
+    return _trees.stamp(program_page.pk, lambda: _curriculum_tree(program_page))
 
 
 def _curriculum_tree(program_page) -> Curriculum:

@@ -2,8 +2,9 @@
 
 import pytest
 
+from bench.ab import _with_database
 from bench.build import plan
-from bench.report import markdown, parse_wrk, with_ratios
+from bench.report import ab_markdown, markdown, parse_wrk, with_ratios
 
 WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8100/healthz
   2 threads and 4 connections
@@ -79,3 +80,44 @@ def test_the_plan_scales_the_program_and_keeps_fifty_trainees_per_trainer(scale,
 def test_a_scale_outside_zero_to_one_is_refused(scale):
     with pytest.raises(ValueError, match="fraction"):
         plan(scale)
+
+
+def _run(commit, healthz_rps, lesson_rps, lesson_p95, issuing):
+    pages = with_ratios([
+        {"page": "healthz", "rps": healthz_rps, "p50_ms": 1, "p95_ms": 2, "p99_ms": 3, "errors": 0},
+        {"page": "lesson page", "rps": lesson_rps, "p50_ms": 5, "p95_ms": lesson_p95, "p99_ms": 40,
+         "errors": 0},
+    ])
+    return {"commit": commit, "date": "2026-12-07", "pages": pages,
+            "batch": {"issuance": {"per_second_per_worker": issuing}}}
+
+
+def test_ab_table_gives_median_and_spread_and_calls_a_change_only_beyond_the_spread():
+    old = [_run("aaa", 1000, 100, 50, 3.0), _run("aaa", 800, 90, 60, 2.5), _run("aaa", 900, 95, 55, 2.8)]
+    new = [_run("bbb", 1000, 300, 12, 6.0), _run("bbb", 900, 92, 20, 5.5), _run("bbb", 950, 310, 11, 6.2)]
+    table = ab_markdown(old, new)
+    assert "A = aaa, B = bbb, 3 runs each" in table
+    healthz = next(line for line in table.splitlines() if line.startswith("| healthz"))
+    # the same rates on both sides: no verdict beyond the machine's own drift
+    assert "| 900 (800–1000) | 950 (900–1000) |" in healthz and healthz.count("within spread") == 2
+    lesson = next(line for line in table.splitlines() if line.startswith("| lesson page"))
+    # req/s ranges overlap (92 lies inside 90–100), p95 ranges do not (11–20 < 50–60)
+    assert "| 95 (90–100) | 300 (92–310) |" in lesson
+    assert "| within spread | better |" in lesson
+    issuing = next(line for line in table.splitlines() if line.startswith("| issuance"))
+    assert issuing == "| issuance (certificates/s/worker) | 2.8 (2.5–3) | 6 (5.5–6.2) | better |"
+
+
+def test_ab_table_marks_a_new_side_wholly_slower_as_worse():
+    old = [_run("aaa", 1000, 300, 10, 6.0), _run("aaa", 1000, 310, 11, 6.0)]
+    new = [_run("bbb", 1000, 100, 30, 6.0), _run("bbb", 1000, 120, 35, 6.0)]
+    lesson = next(line for line in ab_markdown(old, new).splitlines() if line.startswith("| lesson page"))
+    assert "| **worse** | **worse** |" in lesson
+
+
+@pytest.mark.parametrize("given", [
+    ["--database", "postgres://x/a", "--seconds", "5"], ["--database=postgres://x/a", "--seconds", "5"],
+    ["--seconds", "5"],
+])
+def test_the_old_side_of_an_ab_run_can_be_pointed_at_a_database_of_its_own(given):
+    assert _with_database(given, "postgres://x/old") == ["--seconds", "5", "--database", "postgres://x/old"]

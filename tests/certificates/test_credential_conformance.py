@@ -15,6 +15,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from accounts.models import User
+from audit.models import AuditEvent
 from certificates import badge, keys, services
 from certificates.credentials import (
     conformance,
@@ -24,7 +25,7 @@ from certificates.credentials import (
     second_processor,
     verifier,
 )
-from certificates.models import Certificate, SerialCounter
+from certificates.models import Certificate, LostSerial, SerialCounter
 from courses.models import Enrolment
 from credential_helpers import canonical_nquads_of, pyld_only_nquads  # tests/certificates/
 
@@ -173,7 +174,7 @@ def test_the_second_processor_agrees_on_the_w3c_vector_files():
     assert second_processor.canonical_nquads(config) == canonical
 
 
-def test_issuing_refuses_a_credential_that_breaks_the_schema_and_saves_nothing(
+def test_issuing_refuses_a_credential_that_breaks_the_schema_and_records_its_serial_lost(
     complete, monkeypatch
 ):
     made = badge.unsigned_credential
@@ -188,8 +189,17 @@ def test_issuing_refuses_a_credential_that_breaks_the_schema_and_saves_nothing(
         services.certificate_issue(actor=complete.admin, enrolment=complete.enrolment_a)
     assert "validFrom" in refused.value.messages[0] and "schema" in refused.value.messages[0]
     assert not Certificate.objects.exists()
-    assert not SerialCounter.objects.filter(last__gt=0).exists()
     assert len(mail.outbox) == 0
+    # The serial taken for it is recorded as lost, with why, and never handed out again.
+    lost = LostSerial.objects.get()
+    assert lost.enrolment == complete.enrolment_a and "validFrom" in lost.reason
+    assert AuditEvent.objects.filter(verb="certificate.serial_lost",
+                                     details__serial=lost.serial).exists()
+    monkeypatch.setattr(badge, "unsigned_credential", made)
+    certificate, created = services.certificate_issue(actor=complete.admin,
+                                                      enrolment=complete.enrolment_a)
+    assert created and certificate.serial != lost.serial
+    assert SerialCounter.objects.get().last == 2
 
 
 def test_issuing_refuses_a_credential_with_an_undefined_type_and_saves_nothing(

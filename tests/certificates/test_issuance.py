@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from audit.models import AuditEvent
 from certificates import services
 from certificates.credentials import status_list
-from certificates.models import Certificate
+from certificates.models import Certificate, LostSerial, SerialCounter
 from competencies import services as records
 from pdf_reading import pdf_text  # tests/
 
@@ -148,3 +148,56 @@ def test_reissue_after_revocation_makes_a_new_certificate_with_a_fresh_code_and_
     assert second.verification_code != first.verification_code
     assert second.status_index != first.status_index
     assert Certificate.objects.live().get() == second
+
+
+def test_a_serial_lost_to_a_failed_signing_is_recorded_and_not_reused(complete, monkeypatch):
+    def broken_signing(certificate, **kwargs):
+        raise RuntimeError("the signing key could not be read")
+
+    monkeypatch.setattr(services.badge, "signed_credential", broken_signing)
+    with pytest.raises(RuntimeError):
+        _issue(complete)
+    assert not Certificate.objects.exists() and len(mail.outbox) == 0
+    lost = LostSerial.objects.get()
+    assert lost.serial.endswith("-00001") and "signing key" in lost.reason
+    monkeypatch.undo()
+    certificate, created = _issue(complete)
+    assert created and certificate.serial.endswith("-00002")
+    assert SerialCounter.objects.get().last == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # as every real-commit test
+def test_the_serial_is_taken_in_its_own_transaction_and_survives_the_issue_rolling_back(
+    complete, monkeypatch
+):
+    def broken_signing(certificate, **kwargs):
+        raise RuntimeError("signing failed")
+
+    monkeypatch.setattr(services.badge, "signed_credential", broken_signing)
+    with pytest.raises(RuntimeError):
+        _issue(complete)
+    assert SerialCounter.objects.get().last == 1
+    assert LostSerial.objects.filter(serial__endswith="-00001").exists()
+    assert not Certificate.objects.exists()
+
+
+def test_an_issue_that_loses_the_race_returns_the_winner_and_records_its_serial(
+    complete, monkeypatch, django_capture_on_commit_callbacks
+):
+    take = services._serial_take
+    won = []
+
+    def another_admin_first(now):
+        # The other admin's issue completes between our checks and our lock.
+        monkeypatch.setattr(services, "_serial_take", take)
+        won.append(services.certificate_issue(actor=complete.admin,
+                                              enrolment=complete.enrolment_a)[0])
+        return take(now)
+
+    monkeypatch.setattr(services, "_serial_take", another_admin_first)
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate, created = _issue(complete)
+    assert not created and certificate == won[0]
+    assert Certificate.objects.count() == 1 and len(mail.outbox) == 1
+    lost = LostSerial.objects.get()
+    assert lost.serial != certificate.serial and "completed first" in lost.reason

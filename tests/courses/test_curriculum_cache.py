@@ -65,7 +65,7 @@ def test_each_process_keeps_the_tree_and_reads_only_its_stamp_while_it_is_curren
     curriculum_tree(program_page=curriculum)
     read.clear()
     first = curriculum_tree(program_page=curriculum)
-    assert read == [f"curriculum-stamp:2:{curriculum.pk}"]
+    assert read == [f"curriculum:3:stamp:{curriculum.pk}"]
     # Each caller fills its own copy: one request's progress never shows in another's.
     first.lessons[0].passed_checks.add("check-1")
     second = curriculum_tree(program_page=curriculum)
@@ -76,3 +76,15 @@ def test_each_process_keeps_the_tree_and_reads_only_its_stamp_while_it_is_curren
     lesson.title = "Renamed while this process held the tree"
     lesson.save_revision().publish()
     assert _titles(curriculum)[0] == "Renamed while this process held the tree"
+
+
+def test_a_process_never_serves_its_tree_once_the_cache_has_lost_the_stamp(curriculum):
+    from django.core.cache import cache
+
+    assert _titles(curriculum)[0] != "Renamed where no signal saw it"
+    lesson = LessonPage.objects.live().order_by("path").first()
+    # A change no receiver hears, then the cache emptied (Redis restarted, say): the
+    # tree this process holds is named by a stamp nobody has any more.
+    LessonPage.objects.filter(pk=lesson.pk).update(title="Renamed where no signal saw it")
+    cache.clear()
+    assert _titles(curriculum)[0] == "Renamed where no signal saw it"

@@ -4,7 +4,7 @@ many admins, clicks and retried tasks race for it."""
 
 import pytest
 
-from certificates.models import Certificate
+from certificates.models import Certificate, LostSerial, SerialCounter
 from support import delivered  # same folder (pytest's rootdir imports)
 from test_postgres_races import race
 
@@ -25,6 +25,12 @@ def test_twenty_parallel_issue_attempts_give_one_certificate_and_one_email(
     assert created.count(True) == 1, created
     assert len({result[0].pk for _, result in outcomes}) == 1
     certificate = Certificate.objects.get()
+    # Each attempt took its serial in a transaction of its own, before the enrolment's
+    # lock decided; the losers' serials are on record, so every number is accounted for.
+    taken = SerialCounter.objects.get(year=certificate.issued_at.year).last
+    lost = set(LostSerial.objects.values_list("serial", flat=True))
+    assert len(lost) == taken - 1 and certificate.serial not in lost
+    assert all("completed first" in reason for reason in LostSerial.objects.values_list("reason", flat=True))
     wait_for_mail(certificate.serial)
     # The PDF, rendered by the worker after commit, lands in the shared storage.
     eventually(lambda: Certificate.objects.exclude(pdf="").exists(), what="the worker's PDF")
