@@ -67,12 +67,16 @@ def test_a_task_enqueued_in_a_rolled_back_transaction_is_never_sent(celery_worke
 
 def test_the_worker_renders_the_hours_pdf_into_the_same_database(client, celery_worker, worker_media, eventually):
     """A task that reads and writes the database: the worker uses the test database."""
+    from competencies.services import framework_load_bundled
     from consultation import services
     from consultation.models import HoursExport
     from factories.courses import EnrolmentFactory, TrainerAssignmentFactory
 
+    version = framework_load_bundled()  # its experience outcomes: E1, E2
     trainee = UserFactory(roles=["Trainee"])
-    enrolment = EnrolmentFactory(trainee=trainee)
+    enrolment = EnrolmentFactory(
+        trainee=trainee, framework_version=version, cohort__program__framework=version.framework
+    )
     trainer = UserFactory(roles=["Trainer"])
     TrainerAssignmentFactory(trainer=trainer, trainee=trainee, cohort=enrolment.cohort)
     session = services.session_log(

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from competencies.services import framework_load_bundled
 from courses.models import TrainerAssignment
 from factories.accounts import UserFactory, with_totp
 from factories.courses import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
@@ -30,9 +31,12 @@ def race(*calls):
 
 @pytest.fixture
 def pair():
-    cohort = CohortFactory()
+    # Pinned to the bundled framework, whose experience outcomes (E1, E2) hours are
+    # logged under.
+    version = framework_load_bundled()
+    cohort = CohortFactory(program__framework=version.framework)
     admin = with_totp(UserFactory(roles=["Program admin"]))
-    trainee = EnrolmentFactory(cohort=cohort)
+    trainee = EnrolmentFactory(cohort=cohort, framework_version=version)
     trainer = with_totp(UserFactory(roles=["Trainer"]))
     return admin, trainer, trainee, cohort
 
