@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from accounts import services as accounts
 from certificates import services as certificates
@@ -18,6 +19,7 @@ from cms.models import LessonPage
 from competencies import services as records
 from competencies.models import Outcome
 from consultation import services as hours
+from core.fragments import cached_fragment, fragment_key
 from demo.completion import complete_lessons
 from factories.courses import TrainerAssignmentFactory
 from framework_versions import draft_copy, publish  # tests/
@@ -190,3 +192,22 @@ def test_with_the_cache_down_the_page_renders_all_the_same(complete, login, sett
         assert "Cache unreachable: fragment" in caplog.text
     finally:
         cache.close()
+
+
+def test_a_fragment_key_names_its_parts_and_changes_with_any_of_them():
+    key = fragment_key("rows", 1, "a", (2, None))
+    assert key == fragment_key("rows", 1, "a", (2, None)) and key.startswith("fragment:rows:")
+    assert len({key, fragment_key("rows", 1, "a", (2, 0)), fragment_key("rows", 1, "a", [2, None]),
+                fragment_key("other", 1, "a", (2, None)), fragment_key("rows", "1", "a", (2, None))}) == 5
+
+
+def test_a_cached_fragment_is_rendered_once_and_returned_as_safe_html():
+    renders = []
+
+    def render():
+        renders.append(1)
+        return "<tr><td>&lt;b&gt;</td></tr>"
+
+    key = fragment_key("test", "once")
+    assert cached_fragment(key, render) == cached_fragment(key, render) == "<tr><td>&lt;b&gt;</td></tr>"
+    assert len(renders) == 1 and isinstance(cached_fragment(key, render), SafeString)
