@@ -3,7 +3,7 @@
 Not part of the suite (pytest's testpaths is ``tests/``); run it on its own, on this
 commit and on another, to compare:
 
-    .venv/bin/python -m pytest bench/test_matrix_render_timing.py -s -p no:cacheprovider
+    PYTHONPATH=tests .venv/bin/python -m pytest bench/test_matrix_render_timing.py -s -p no:cacheprovider
 
 It reads no field that came or went with issue 18, so the same file runs on commits
 before it. Cohort: 200 trainees on the bundled 23-outcome framework, a sign-off on most
@@ -20,11 +20,16 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.factories import UserFactory, with_totp
 from competencies.models import Outcome, SignOff
 from competencies.services import framework_load_bundled
 from consultation.models import ConsultationSession
-from courses.factories import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
+
+try:  # under tests/ since issue 18 moved them out of the apps
+    from factories.accounts import UserFactory, with_totp
+    from factories.courses import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
+except ImportError:
+    from accounts.factories import UserFactory, with_totp
+    from courses.factories import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
 
 pytestmark = pytest.mark.django_db
 TRAINEES, RUNS = 200, 7

@@ -52,6 +52,9 @@ class EligibilityReport:
     # Confirmed consultation minutes by hours outcome code, in the framework's order, as
     # the matrix shows them.
     confirmed_minutes: dict[str, int] = field(default_factory=dict)
+    # The matrix's reports: the key their outcomes were cached under (everything they
+    # were computed from), which the matrix's cached rows are keyed by in turn.
+    standing_key: str = ""
 
     # Worked out once: a report is complete when made, and the matrix asks each of its
     # 200 reports several times.
@@ -188,6 +191,7 @@ def _standing_key(enrolment: Enrolment, stamps: dict[int, str]) -> str:
 class Standing(NamedTuple):
     outcomes: list[Requirement]
     confirmed_minutes: dict[str, int]
+    key: str
 
 
 def standing_for(enrolments: list[Enrolment]) -> dict[int, Standing]:
@@ -239,7 +243,7 @@ def standing_for(enrolments: list[Enrolment]) -> dict[int, Standing]:
         result[enrolment.pk] = Standing([
             Requirement(*names.get((version, code), (outcome_key(code), code)), met, why, (), status)
             for code, met, why, status in outcomes
-        ], minutes)
+        ], minutes, keys[enrolment.pk])
     return result
 
 
@@ -254,6 +258,7 @@ def summaries_for(enrolments: list[Enrolment]) -> dict[int, EligibilityReport]:
             e, _enrolment_requirements(e, getattr(e, "verifier_name", None) or "a program admin", today)
             + standings[e.pk].outcomes,
             standings[e.pk].confirmed_minutes,
+            standings[e.pk].key,
         )
         for e in enrolments
     }

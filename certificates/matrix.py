@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from competencies.selectors.records import STATUS_LABELS
 from core.csvexport import csv_response
+from core.fragments import fragment_key
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
 from .eligibility import Requirement, summaries_for
@@ -217,6 +218,35 @@ def cohort_matrix_rows(cohort: Cohort, filters: MatrixFilters) -> Matrix:
         if _keep(row, filters.status):
             rows.append(row)
     return Matrix(rows, total, list(statements), list(hours_codes), statements)
+
+
+# Raise when what a row shows changes in code rather than in the template (which is in
+# the key by its source): cached rows outlive a deploy.
+ROWS_TEMPLATE = "certificates/_cohort_matrix_rows.html"
+ROWS_CODE_VERSION = 1
+
+
+def matrix_rows_key(cohort: Cohort, matrix: Matrix, filters: MatrixFilters, template_source: str) -> str:
+    """The key of the matrix's rendered rows: a digest of everything they show. Each
+    row's cells and hours come from its standing, named by the key it was cached under
+    (the enrolment's records version, framework version, sign-off requirements and
+    curriculum stamp); the rest is read here, from what the page loaded anyway."""
+    rows = []
+    for row in matrix.rows:
+        trainee = row.enrolment.trainee
+        shown = row.shown_certificate
+        rows.append((
+            row.enrolment.pk, row.report.standing_key, str(trainee), trainee.full_name, trainee.email,
+            # The enrolment's own checks (active, license, framework), read now: the
+            # eligible badge and the missing summary come from them too.
+            tuple(r[:4] for r in row.report.requirements if r.outcome_code is None),
+            row.can_issue, row.record_url, row.certificate_url,
+            (shown.pk, shown.serial, shown.status, row.certificate is None) if shown else None,
+        ))
+    return fragment_key(
+        "cohort_matrix_rows", ROWS_CODE_VERSION, template_source, GLYPHS, STATUS_LABELS,
+        cohort.pk, filters.status, filters.trainer_id, matrix.columns, matrix.hours_codes, rows,
+    )
 
 
 def matrix_csv(cohort: Cohort, matrix: Matrix) -> HttpResponse:

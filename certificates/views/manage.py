@@ -3,17 +3,19 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 
 from core.access import GET_POST, POST, PROGRAM_ADMIN, access
 from core.forms import add_service_errors
+from core.fragments import cached_fragment
 from courses.models import Cohort
 from jobs.services import enqueue
 
 from .. import services
 from ..forms import IssueForm, IssueSelectionForm, RevokeForm
 from ..four_eyes import issuer_conflicts, refusal_text
-from ..matrix import MatrixFilters, cohort_matrix_rows, matrix_csv
+from ..matrix import ROWS_TEMPLATE, MatrixFilters, cohort_matrix_rows, matrix_csv, matrix_rows_key
 from ..models import Certificate
 from ..tasks import issue_certificate
 
@@ -32,8 +34,12 @@ def cohort_matrix(request, cohort_id: int):
     matrix = cohort_matrix_rows(cohort, filters)
     if request.GET.get("format") == "csv":
         return matrix_csv(cohort, matrix)
+    # The rows, most of the page's rendering time, rendered once for everything they
+    # show; the form around them (with its CSRF token) is rendered each time.
+    key = matrix_rows_key(cohort, matrix, filters, get_template(ROWS_TEMPLATE).template.source)
+    rows_html = cached_fragment(key, lambda: render_to_string(ROWS_TEMPLATE, {"matrix": matrix}))
     return render(request, "certificates/cohort_matrix.html", {
-        "cohort": cohort, "matrix": matrix, "filters": filters,
+        "cohort": cohort, "matrix": matrix, "filters": filters, "rows_html": rows_html,
         "cohorts": Cohort.objects.select_related("program").order_by("-starts_on", "name"),
     })
 
