@@ -7,16 +7,18 @@ itself: curriculum editors reach the Wagtail admin but may not import frameworks
 
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.defaults import permission_denied
 
 from audit.services import audit_record
 from core.forms import add_service_errors
 
+from . import services
 from .forms import FrameworkImportForm
 from .interchange import ImportRejected, case_package_dumps, framework_file_import
 from .models import FrameworkVersion
@@ -91,3 +93,16 @@ def framework_version_export_case(request, version_id: int):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@import_permission_required
+def framework_version_publish(request, version_id: int):
+    """Publish a reviewed draft (POST only): programs may then be pinned to it."""
+    version = get_object_or_404(FrameworkVersion.objects.select_related("framework"), pk=version_id)
+    try:
+        version = services.framework_version_publish(actor=request.user, version=version)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, f"{version.framework.title} v{version.number} is published.")
+    return redirect("competencies_frameworks")

@@ -327,6 +327,23 @@ def review_digest_send() -> int:
 
 
 @transaction.atomic
+def framework_version_publish(*, actor, version: FrameworkVersion) -> FrameworkVersion:
+    """Publish a draft version (an import arrives as one), so programs and enrolments can
+    be pinned to it. Published versions never change again (``Outcome.save``)."""
+    version = FrameworkVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_published:
+        raise ValidationError(f"{version} is already published.")
+    outcomes = version.outcomes.count()
+    if not outcomes:
+        raise ValidationError(f"{version} has no outcomes; import them before publishing.")
+    version.published_at = timezone.now()
+    version.save(update_fields=["published_at"])
+    audit_record(verb="framework.published", target=version, actor=actor,
+                 details={"outcomes": outcomes})
+    return version
+
+
+@transaction.atomic
 def enrolment_move_version(*, actor, enrolment, version: FrameworkVersion, mapping: dict[str, str]):
     """Move an enrolment to a newer published version of its framework.
 

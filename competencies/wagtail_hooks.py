@@ -14,7 +14,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from cms import hooks as cms_hooks
-from core.access import GET, GET_POST, PROGRAM_ADMIN, Policy, enforce
+from core.access import GET, GET_POST, POST, PROGRAM_ADMIN, Policy, enforce
 
 from . import admin_views
 from .selectors import framework_codes, outcome_code_choices, outcomes_by_category
@@ -57,6 +57,10 @@ def register_framework_admin_urls():
             "frameworks/versions/<int:version_id>/case.json",
             admin_views.framework_version_export_case,
             "competencies_framework_export_case",
+        ),
+        _admin_path(
+            "frameworks/versions/<int:version_id>/publish/", admin_views.framework_version_publish,
+            "competencies_framework_publish", methods=POST,
         ),
     ]
 

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 
 from django.core.cache import cache
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from core.cache import CACHE_UNREACHABLE
 
@@ -35,16 +35,19 @@ def fragment_key(name: str, *parts) -> str:
 
 def cached_fragment(key: str, render: Callable[[], str]) -> SafeString:
     """The fragment stored under ``key``, or ``render()`` stored there: one cache read
-    on a hit. ``render`` returns HTML its template has escaped already."""
+    on a hit. ``render`` returns what a template renders (a SafeString: the template
+    escaped it); the cache keeps it as one, so nothing here marks text safe."""
     try:
         html = cache.get(key)
     except CACHE_UNREACHABLE:
         logger.warning("Cache unreachable: fragment %s rendered", key)
-        return mark_safe(render())  # escaped by the template that rendered it
-    if html is None:
+        return render()
+    if not isinstance(html, SafeString):
         html = render()
+        if not isinstance(html, SafeString):
+            raise TypeError("A cached fragment is rendered by a template (a SafeString).")
         try:
             cache.set(key, html, FRAGMENT_CACHE_SECONDS)
         except CACHE_UNREACHABLE:
             logger.warning("Cache unreachable: fragment %s not cached", key)
-    return mark_safe(html)  # escaped by the template that rendered it
+    return html

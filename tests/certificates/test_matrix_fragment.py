@@ -8,6 +8,7 @@ import socket
 
 import pytest
 from django.core.cache import cache
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -206,8 +207,13 @@ def test_a_cached_fragment_is_rendered_once_and_returned_as_safe_html():
 
     def render():
         renders.append(1)
-        return "<tr><td>&lt;b&gt;</td></tr>"
+        return Template("<tr><td>{{ value }}</td></tr>").render(Context({"value": "<b>"}))
 
     key = fragment_key("test", "once")
     assert cached_fragment(key, render) == cached_fragment(key, render) == "<tr><td>&lt;b&gt;</td></tr>"
     assert len(renders) == 1 and isinstance(cached_fragment(key, render), SafeString)
+
+
+def test_a_fragment_must_come_from_a_template():
+    with pytest.raises(TypeError, match="rendered by a template"):
+        cached_fragment(fragment_key("test", "plain"), lambda: "<b>not escaped</b>")

@@ -624,3 +624,40 @@ def test_the_menu_item_is_shown_only_to_users_who_may_import(world, login):
     editor_dashboard = login(world.editor).get("/admin/")
     assert editor_dashboard.status_code == 200
     assert "Outcome frameworks" not in editor_dashboard.content.decode()
+
+
+def test_a_program_admin_publishes_an_imported_draft_once(world, login):
+    client = login(world.admin)
+    client.post(IMPORT_URL, {"file": _upload(SMARTLEVEL)})
+    version = FrameworkVersion.objects.get(framework__title="SmartLevel Test")
+    publish_url = reverse("competencies_framework_publish", args=[version.pk])
+    assert publish_url in client.get(reverse("competencies_frameworks")).content.decode()
+    assert client.get(publish_url).status_code == 405
+
+    page = client.post(publish_url, follow=True).content.decode()
+
+    version.refresh_from_db()
+    assert version.is_published
+    assert "SmartLevel Test v1 is published." in page
+    assert publish_url not in page  # a published version offers no Publish button
+    event = AuditEvent.objects.get(verb="framework.published", actor=world.admin)
+    assert event.details == {"outcomes": 14}
+
+    published_at = version.published_at
+    again = client.post(publish_url, follow=True).content.decode()
+    assert "SmartLevel Test v1 is already published." in again
+    version.refresh_from_db()
+    assert version.published_at == published_at
+    assert AuditEvent.objects.filter(verb="framework.published", actor=world.admin).count() == 1
+
+
+@pytest.mark.parametrize("who", ["editor", "trainee_a", "trainer_a"])
+def test_only_program_admins_may_publish_a_draft(world, login, who):
+    login(world.admin).post(IMPORT_URL, {"file": _upload(SMARTLEVEL)})
+    version = FrameworkVersion.objects.get(framework__title="SmartLevel Test")
+
+    response = login(getattr(world, who)).post(reverse("competencies_framework_publish", args=[version.pk]))
+
+    assert response.status_code == 403
+    version.refresh_from_db()
+    assert not version.is_published

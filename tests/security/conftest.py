@@ -2,7 +2,8 @@
 
 Trainee A has a complete record (evidence file, a pending consultation entry, an hours
 export, a certificate) and a pending sign-off request; someone with no role has applied
-to the open cohort; a newer framework version is published; a background job has failed.
+to the open cohort; a newer framework version is published and a draft follows it; a
+background job has failed.
 """
 
 import datetime
@@ -61,6 +62,8 @@ def populated(complete, settings, tmp_path):
     # A newer published framework version, so an enrolment can be moved to it.
     framework = world.enrolment_b.framework_version.framework
     publish(draft_copy(framework))
+    # And a draft after it, as an import leaves one: the frameworks page offers to publish it.
+    world.draft_version = draft_copy(framework)
     world.failed_job = Job.objects.create(
         name="certificates.tasks.render_certificate_pdf", kwargs={"certificate_id": world.certificate_a.pk},
         status=Job.Status.FAILED, attempts=3, last_error="boom",
