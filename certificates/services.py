@@ -319,13 +319,18 @@ def status_list_sign(status_list_id: int) -> StatusList:
     return status_list_obj
 
 
-def status_list_current(status_list_id: int) -> dict:
-    """The signed list, signing it first if it never has been."""
+def status_list_signed(status_list_id: int) -> StatusList:
+    """The list with its signed credential, signing it first if it never has been."""
     status_list_obj = StatusList.objects.get(pk=status_list_id)
     if status_list_obj.signed is None:
         with transaction.atomic():
             status_list_obj = status_list_sign(status_list_id)
-    return status_list_obj.signed
+    return status_list_obj
+
+
+def status_list_current(status_list_id: int) -> dict:
+    """The signed list credential, signing it first if it never has been."""
+    return status_list_signed(status_list_id).signed
 
 
 def _own_key(method: str):

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_control
+from django.views.decorators.http import condition
 
 from core import ratelimit
 from core.access import GET_POST, PUBLIC, access
@@ -14,7 +15,7 @@ from courses.models import Program
 
 from .. import badge, keys, services
 from ..forms import VerifyForm
-from ..models import Certificate
+from ..models import Certificate, StatusList
 from ..verification import summarize, verify_submitted
 
 JSONLD = "application/ld+json"
@@ -81,14 +82,29 @@ def did_document(request):
     return JsonResponse(keys.did_document(key), content_type="application/did+json")
 
 
+def _status_list_etag(list_id: int, signed_at) -> str:
+    return f'"{list_id}-{signed_at.timestamp():.6f}"'
+
+
+def _status_list_etag_now(request, list_id: int) -> str | None:
+    """The ETag of the list as last signed (None: never signed; the view signs it).
+    Verifiers poll the list: one that sends its ETag back gets a bodiless 304 until a
+    revocation re-signs it."""
+    signed_at = StatusList.objects.filter(pk=list_id).values_list("signed_at", flat=True).first()
+    return _status_list_etag(list_id, signed_at) if signed_at else None
+
+
 @access(PUBLIC)
+@condition(etag_func=_status_list_etag_now)
 def status_list(request, list_id: int):
     try:
-        signed = services.status_list_current(list_id)
+        signed = services.status_list_signed(list_id)
     except services.StatusList.DoesNotExist as exc:
         raise Http404("No such status list.") from exc
-    response = JsonResponse(signed, content_type="application/vc+ld+json",
+    response = JsonResponse(signed.signed, content_type="application/vc+ld+json",
                             json_dumps_params={"ensure_ascii": False})
+    # Also on the first fetch, which signed the list just now.
+    response["ETag"] = _status_list_etag(list_id, signed.signed_at)
     # The same lifetime as the list's signed `ttl`: the longest a revocation takes to
     # reach a verifier (or a cache in front of the site) that honours either.
     patch_cache_control(response, public=True, max_age=settings.STATUS_LIST_MAX_AGE)

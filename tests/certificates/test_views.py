@@ -275,3 +275,17 @@ def test_the_certificate_scope_gives_holders_their_own_and_admins_all(issued):
     assert not certificates_visible_to(issued.trainee_b).exists()
     assert not certificates_visible_to(issued.trainer_a).exists()
     assert list(certificates_visible_to(issued.admin)) == [certificate]
+
+
+def test_status_list_answers_a_conditional_get_until_a_revocation_re_signs_it(issued, client):
+    url = reverse("certificates:status_list", args=[issued.certificate.status_list_id])
+    etag = client.get(url)["ETag"]  # the first fetch signs the list, and names it
+
+    unchanged = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert unchanged.status_code == 304 and unchanged.content == b""
+
+    services.certificate_revoke(actor=issued.admin, certificate=issued.certificate, reason="Error.")
+    changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    bits = status_list.decode(changed.json()["credentialSubject"]["encodedList"])
+    assert status_list.bit_is_set(bits, issued.certificate.status_index)
