@@ -231,7 +231,7 @@ def test_whole_journey(server, new_page, sign_in, totp_now, steps, tmp_path):
             trainee.get_by_role("button", name="Log session").click()
             expect(trainee.get_by_text("Session logged")).to_be_visible()
     for category in ("E1", "E2"):
-        expect(trainee.locator(f"#cat-{category} + .progress-row")).to_contain_text(
+        expect(trainee.locator(f"section[aria-labelledby=cat-{category}] .progress-row")).to_contain_text(
             "0 of 10 hours confirmed; 10 waiting for confirmation")
     expect(trainee.get_by_role("table", name="Log").locator(".badge-warn")).to_have_count(4)
     steps.shot(trainee, "trainee-logged-e1-and-e2-hours")
@@ -321,7 +321,8 @@ def test_whole_journey(server, new_page, sign_in, totp_now, steps, tmp_path):
     pdf_download.value.save_as(pdf_path)
     flat = " ".join(read_pdf_text(pdf_path.read_bytes(), layout=True).split())
     for expected in (TRAINEE_NAME, serial, "Postgraduate Certificate in Ketamine-Assisted Psychotherapy",
-                     "10 h of case consultation (E1)", "10 h of own-experience consultation (E2)",
+                     "10 h of consultation about cases the trainee conducted (E1)",
+                     "10 h of consultation about the trainee's own experience (E2)",
                      "License LPC, Colorado", "no license"):
         assert expected in flat, (expected, flat)
     with trainee.expect_download() as credential_download:
