@@ -61,18 +61,18 @@ def _today_shaped_data(apps) -> dict:
             versions.append(v)
         return f, versions
 
-    shared, (shared_v1, shared_v2) = framework("shared", [1, 2])
+    common, (common_v1, common_v2) = framework("common", [1, 2])
     alone, (alone_v1,) = framework("alone", [1])
     _, (orphan_v1,) = framework("orphan", [1])
-    program_a = Program.objects.create(name="A", slug="a", framework=shared,
+    program_a = Program.objects.create(name="A", slug="a", framework=common,
                                        e1_hours_required=Decimal(12), e2_hours_required=Decimal(8))
-    program_b = Program.objects.create(name="B", slug="b", framework=shared,
+    program_b = Program.objects.create(name="B", slug="b", framework=common,
                                        e1_hours_required=Decimal(15), e2_hours_required=Decimal(6))
     program_c = Program.objects.create(name="C", slug="c", framework=alone,
                                        e1_hours_required=Decimal("7.5"), e2_hours_required=Decimal(3))
     trainer = UserFactory()
     sessions = []
-    for n, (program, version) in enumerate([(program_a, shared_v1), (program_b, shared_v1),
+    for n, (program, version) in enumerate([(program_a, common_v1), (program_b, common_v1),
                                             (program_c, alone_v1)]):
         cohort = Cohort.objects.create(program=program, name=f"Cohort {n}", starts_on=datetime.date(2026, 1, 1))
         trainee = UserFactory()
@@ -86,8 +86,8 @@ def _today_shaped_data(apps) -> dict:
                 enrolment=enrolment, trainer_id=trainer.pk, date=datetime.date(2026, 2, 1), minutes=60,
                 category=category, logged_by_id=trainee.pk, status="confirmed",
             ).pk)
-    # v2 of the shared framework has no enrolments: both programs on it decide.
-    return {"shared_v1": shared_v1.pk, "shared_v2": shared_v2.pk, "alone_v1": alone_v1.pk,
+    # v2 of the common framework has no enrolments: both programs on it decide.
+    return {"common_v1": common_v1.pk, "common_v2": common_v2.pk, "alone_v1": alone_v1.pk,
             "orphan_v1": orphan_v1.pk, "sessions": sessions, "program_b": program_b.pk}
 
 
@@ -104,12 +104,12 @@ def test_hours_move_to_the_versions_outcomes_and_entries_keep_their_codes():
         _migrate(AFTER)
     cases, own = ConsultationKind.CASES, ConsultationKind.OWN_EXPERIENCE
     # Programs A (12/8) and B (15/6) disagree on v1: the higher figure of each.
-    assert _experience(ids["shared_v1"]) == {"E1": (Decimal(15), cases), "E2": (Decimal(8), own)}
-    assert _experience(ids["shared_v2"]) == {"E1": (Decimal(15), cases), "E2": (Decimal(8), own)}
+    assert _experience(ids["common_v1"]) == {"E1": (Decimal(15), cases), "E2": (Decimal(8), own)}
+    assert _experience(ids["common_v2"]) == {"E1": (Decimal(15), cases), "E2": (Decimal(8), own)}
     assert _experience(ids["alone_v1"]) == {"E1": (Decimal("7.5"), cases), "E2": (Decimal(3), own)}
     # No program on the framework: the old default.
     assert _experience(ids["orphan_v1"]) == {"E1": (Decimal(10), cases), "E2": (Decimal(10), own)}
-    knowledge = Outcome.objects.get(version_id=ids["shared_v1"], code="K1")
+    knowledge = Outcome.objects.get(version_id=ids["common_v1"], code="K1")
     assert (knowledge.hours_required, knowledge.consultation_kind) == (None, "")
     sessions = ConsultationSession.objects.filter(pk__in=ids["sessions"]).order_by("pk")
     assert [(s.category, s.kind) for s in sessions] == [("E1", cases), ("E2", own)] * 3
