@@ -21,6 +21,7 @@ from core.admin_search import BoundedSearchIndexView
 from core.forms import add_service_errors
 
 from . import selectors, services
+from .dashboard import KapstonePanel, back_to_site_menu_item
 from .admin_forms import (
     AssignmentCreateForm,
     AssignmentEndForm,
@@ -278,3 +279,16 @@ def documents_only_for_their_readers(document, request):
                  details={"path": request.path[:200]})
     raise Http404("No such document.")
 
+
+
+# --- Kapstone in the admin: its links on the dashboard, a way back to the site ---
+
+
+@hooks.register("construct_homepage_panels")
+def add_kapstone_panel(request, panels):
+    panels.append(KapstonePanel(request.user))
+
+
+@hooks.register("register_admin_menu_item")
+def register_back_to_site():
+    return back_to_site_menu_item()

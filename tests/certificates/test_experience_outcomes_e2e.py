@@ -130,7 +130,7 @@ def test_x1_to_x3_drive_the_whole_journey(x_world, client, django_capture_on_com
 
     client.force_login(world.admin)
     matrix = client.get(reverse("certificates:cohort_matrix", args=[world.cohort.pk])).content.decode()
-    assert re.findall(r'<th scope="col" class="num">(\w+) h</th>', matrix) == ["X1", "X2", "X3"]
+    assert re.findall(r'<th scope="col" class="num"><abbr title="\w+ hours confirmed">(\w+) h</abbr></th>', matrix) == ["X1", "X2", "X3"]
     assert re.findall(r"<abbr title=\"[^\"]*\">(\w+)</abbr>", matrix) == ["C1", "X1", "X2", "X3"]
     assert 'value="%d"' % a.pk in matrix  # selectable: eligible, no certificate yet
     matrix_csv = client.get(reverse("certificates:cohort_matrix", args=[world.cohort.pk]), {"format": "csv"})
