@@ -6,11 +6,13 @@ fixed number of queries. Every screen and the issuing service use these, so what
 admin sees is exactly what issuance checks.
 """
 
+import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from cms.models import ProgramPage
 from competencies.models import Outcome
@@ -81,6 +83,15 @@ class EligibilityReport:
         }
 
 
+def _day(value: datetime.date | datetime.datetime) -> str:
+    """A day as people read it ("7 Dec 2026"). A moment is read in the site's time zone,
+    not the reader's: reports are cached and kept in certificates' snapshots, shared by
+    everyone who reads them."""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value, timezone.get_default_timezone())
+    return date_format(value, "j M Y")
+
+
 def _outcome_names(code: str, statement: str) -> tuple[str, str]:
     return outcome_key(code), f"{code} — {statement}"
 
@@ -104,7 +115,7 @@ def _outcome_requirement(record, *, with_evidence: bool = True) -> Requirement:
     if record.decisions:
         for decision in record.current_decisions.values():
             if decision.decision == "met":
-                evidence.append(f"Signed off by {decision.trainer} on {decision.decided_at.date().isoformat()}")
+                evidence.append(f"Signed off by {decision.trainer} on {_day(decision.decided_at)}")
     for item in record.evidence:
         evidence.append(f"{item.get_kind_display()}: {item.title}")
     if outcome.evidence_rule == Outcome.EvidenceRule.HOURS:
@@ -127,14 +138,14 @@ def _enrolment_requirements(enrolment: Enrolment, verifier: str, today=None) -> 
         ),
         Requirement(
             "license:verified", "License verified by a program admin", verified,
-            f"Verified by {verifier} on {enrolment.license_verified_at.date().isoformat()}."
+            f"Verified by {verifier} on {_day(enrolment.license_verified_at)}."
             if verified else "No program admin has verified the license yet.",
             (license_text,),
         ),
         Requirement(
             "license:current", "License current", current,
-            f"Expires {enrolment.license_expires_on.isoformat()}." if current
-            else f"Expired on {enrolment.license_expires_on:%Y-%m-%d}.",
+            f"Expires {_day(enrolment.license_expires_on)}." if current
+            else f"Expired on {_day(enrolment.license_expires_on)}.",
             (license_text,),
         ),
         Requirement(

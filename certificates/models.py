@@ -5,6 +5,7 @@ one. The database guarantees at most one live (issued, not revoked) certificate 
 enrolment, and that a status-list index is used once, ever.
 """
 
+import datetime
 import secrets
 import uuid
 
@@ -162,6 +163,15 @@ class Certificate(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status == self.Status.ISSUED
+
+    @property
+    def checked_at(self) -> "datetime.datetime | None":
+        """When the eligibility report kept in ``snapshot`` was made (it stores the
+        moment as ISO 8601 text), for templates to show in the reader's time zone."""
+        try:
+            return datetime.datetime.fromisoformat(self.snapshot["checked_at"])
+        except (KeyError, TypeError, ValueError):
+            return None
 
     @property
     def has_expired(self) -> bool:

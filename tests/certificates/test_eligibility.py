@@ -35,7 +35,7 @@ def _withdraw_signoff(world, code):
     [
         (lambda w: type(w.enrolment_a).objects.filter(pk=w.enrolment_a.pk).update(status="withdrawn"), "enrolment:active", "withdrawn"),
         (lambda w: type(w.enrolment_a).objects.filter(pk=w.enrolment_a.pk).update(license_verified_at=None), "license:verified", "No program admin"),
-        (lambda w: type(w.enrolment_a).objects.filter(pk=w.enrolment_a.pk).update(license_expires_on=datetime.date(2020, 1, 1)), "license:current", "Expired on 2020-01-01"),
+        (lambda w: type(w.enrolment_a).objects.filter(pk=w.enrolment_a.pk).update(license_expires_on=datetime.date(2020, 1, 1)), "license:current", "Expired on 1 Jan 2020"),
         (lambda w: _withdraw_signoff(w, "C5"), "outcome:C5", "1 more trainer sign-off"),
         (lambda w: _withdraw_signoff(w, "K2"), "outcome:K2", "1 more trainer sign-off"),
         (lambda w: LessonProgress.objects.filter(lesson_id__in=__import__("cms.models", fromlist=["LessonPage"]).LessonPage.objects.filter(outcome_links__code="K3").values("pk")).update(completed_at=None), "outcome:K3", "Complete 2 more lessons"),
