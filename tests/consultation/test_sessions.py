@@ -278,8 +278,9 @@ def test_my_hours_and_queue_run_fixed_queries(world, client, django_assert_num_q
         page = client.get(reverse("consultation:my_hours"))
     assert page.content.decode().count('href="/hours/') == n
     client.force_login(world.trainer_a)
-    # session, user, roles, MFA, review requests (none), consultation entries
-    with django_assert_num_queries(6):
+    # session, user, roles, MFA, review requests (none), consultation entries, and the
+    # navigation's two queue counts
+    with django_assert_num_queries(8):
         queue = client.get(reverse("competencies:trainer_queue"))
     assert queue.content.decode().count('action="/trainer/hours/') == n
 
