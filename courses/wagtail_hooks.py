@@ -21,13 +21,13 @@ from core.admin_search import BoundedSearchIndexView
 from core.forms import add_service_errors
 
 from . import selectors, services
-from .dashboard import KapstonePanel, back_to_site_menu_item
 from .admin_forms import (
     AssignmentCreateForm,
     AssignmentEndForm,
     EnrolmentCreateForm,
     EnrolmentEditForm,
 )
+from .dashboard import KapstonePanel, back_to_site_menu_item
 from .models import Cohort, Enrolment, Program, TrainerAssignment
 from .permissions import can_download_document, can_read_curriculum
 
