@@ -100,7 +100,7 @@ def test_hours_logged_confirmed_disputed_corrected(as_user):
 
     trainee.goto("/trainee/hours/")
     # The demo gave Jordan one confirmed hour of E1 already (load_demo's consultations).
-    assert trainee.get_by_text("2 of 10 hours confirmed").is_visible()
+    assert trainee.get_by_text("2:00 of 10:00 hours confirmed").is_visible()
     trainee.locator("tr", has_text="Disputed").get_by_role("link").first.click()
     assert trainee.get_by_text("We met for 50 minutes.").is_visible()
     trainee.get_by_label("Minutes", exact=True).fill("50")
@@ -113,4 +113,4 @@ def test_hours_logged_confirmed_disputed_corrected(as_user):
     assert trainee.get_by_text(re.compile(r"0\.8 of 10 hours confirmed")).is_visible()
     trainee.goto("/trainee/outcomes/")
     e1 = trainee.locator("tr#outcome-E1")
-    assert "In progress" in e1.inner_text() and "8 more confirmed consultation hours" in e1.inner_text()
+    assert "In progress" in e1.inner_text() and "8:00 more confirmed consultation hours" in e1.inner_text()
