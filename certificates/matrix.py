@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from competencies.selectors.records import STATUS_LABELS
 from core.csvexport import csv_response
-from core.hours import hours_minutes
 from core.fragments import fragment_key
+from core.hours import hours_minutes
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
 from .eligibility import Requirement, summaries_for

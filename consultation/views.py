@@ -21,8 +21,8 @@ from core.access import (
     get_visible_or_404,
 )
 from core.csvexport import csv_response
-from core.hours import hours_minutes
 from core.forms import add_service_errors, posted_int, safe_next
+from core.hours import hours_minutes
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
 from . import services
