@@ -21,6 +21,7 @@ urlpatterns = [
         views.check_submit,
         name="check_submit",
     ),
+    path("learn/trainees/<int:enrolment_id>/checks/", views.check_attempts, name="check_attempts"),
     path(
         "learn/lessons/<int:lesson_id>/reflections/<str:prompt_id>/",
         views.reflection_save,

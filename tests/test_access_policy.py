@@ -47,6 +47,11 @@ RECORD_URLS = {
         lambda w: {"enrolment_id": str(w.enrolment_a.pk), "code": "C1"},
         frozenset({"trainee_a"}),
     ),
+    # Extra knowledge-check attempts: the trainee's own trainer or a program admin.
+    "courses:check_attempts": (
+        lambda w: {"enrolment_id": str(w.enrolment_a.pk)},
+        frozenset({"trainer_a", "program_admin"}),
+    ),
     "competencies:admin_record": (
         lambda w: {"enrolment_id": str(w.enrolment_a.pk)},
         frozenset({"program_admin"}),

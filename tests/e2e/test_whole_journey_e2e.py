@@ -180,8 +180,12 @@ def test_whole_journey(server, new_page, sign_in, totp_now, steps, tmp_path):
         if number:  # on to the next lesson with the pager, as a reader would
             trainee.get_by_role("navigation", name="Lessons").get_by_role("link", name=f"{lesson['title']} →").click()
         expect(trainee.get_by_role("heading", level=1)).to_have_text(lesson["title"])
-        trainee.get_by_role("button", name="Mark as read").click()
-        trainee.wait_for_load_state()
+        if not any(block["type"] == "knowledge_check" for block in lesson["body"]):
+            # No check: one step completes it (passing a check completes the others).
+            trainee.get_by_role("button", name="Complete lesson").click()
+            trainee.wait_for_load_state()
+            expect(trainee.locator("#lesson-status")).to_contain_text("Complete")
+            continue
         if number == 0:
             answer_check(trainee, lesson, correct=False)
             expect(trainee.get_by_text(re.compile(r"You scored \d+%; the pass mark is"))).to_be_visible()
