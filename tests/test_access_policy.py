@@ -60,6 +60,11 @@ RECORD_URLS = {
         lambda w: {"evidence_id": str(w.evidence_a.pk)},
         frozenset({"trainee_a", "trainer_a", "program_admin"}),
     ),
+    # A trainee edits only their own evidence.
+    "competencies:evidence_edit": (
+        lambda w: {"evidence_id": str(w.evidence_a.pk)},
+        frozenset({"trainee_a"}),
+    ),
     # Consultation entries carry notes: only the trainee and the named trainer.
     "consultation:session_detail": (
         lambda w: {"session_id": str(w.session_a.pk)},

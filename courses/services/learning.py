@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from audit.services import audit_record
-from notifications.services import notify
-
 from core.roles import Role, roles_of
+from notifications.services import notify
 
 from ..models import (
     Application,
