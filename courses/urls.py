@@ -15,6 +15,7 @@ urlpatterns = [
         name="application_decide",
     ),
     path("programs/<slug:program_slug>/apply/", views.apply, name="apply"),
+    path("applications/", views.my_applications, name="my_applications"),
     path("learn/lessons/<int:lesson_id>/read/", views.lesson_read, name="lesson_read"),
     path(
         "learn/lessons/<int:lesson_id>/checks/<str:check_id>/",

@@ -173,10 +173,21 @@ def apply(request, program_slug: str):
                 request,
                 "Your application is in. A program admin will check your license and e-mail you the decision.",
             )
-            return redirect("home")
+            return redirect("courses:my_applications")
     return render(request, "courses/apply.html", {"program": program, "form": form})
 
 
+
+
+@access(SIGNED_IN)
+def my_applications(request):
+    """An applicant's own applications and where each stands: under review, approved
+    (with the way to their program) or declined (with the admin's reason)."""
+    rows = (
+        Application.objects.filter(applicant=request.user)
+        .select_related("program", "cohort").order_by("-submitted_at")
+    )
+    return render(request, "courses/my_applications.html", {"applications": rows})
 
 
 @access(PROGRAM_ADMIN)
