@@ -108,7 +108,7 @@ def test_hours_logged_confirmed_disputed_corrected(as_user):
     trainer.locator("tr", has_text="E2").filter(has_text="50").get_by_role("button", name="Confirm").click()
 
     trainee.goto("/trainee/hours/")
-    assert trainee.get_by_text(re.compile(r"0\.8 of 10 hours confirmed")).is_visible()
+    assert trainee.get_by_text("0:50 of 10:00 hours confirmed").is_visible()
     trainee.goto("/trainee/outcomes/")
     e1 = trainee.locator("tr#outcome-E1")
     assert "In progress" in e1.inner_text() and "8:00 more confirmed consultation hours" in e1.inner_text()
