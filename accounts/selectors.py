@@ -45,3 +45,12 @@ def person_detail(*, user_id: int) -> User:
 
 def name_requests_pending() -> QuerySet[NameChangeRequest]:
     return NameChangeRequest.objects.pending().select_related("user")
+
+
+def program_admin_contacts() -> list[User]:
+    """Whom a trainee writes to when something only a program admin can fix (no trainer
+    assigned, no attempts left): the active program admins, by name; one query."""
+    return list(
+        User.objects.filter(is_active=True, groups__name=Role.PROGRAM_ADMIN.value)
+        .order_by("full_name", "email").distinct()
+    )

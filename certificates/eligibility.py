@@ -18,6 +18,7 @@ from cms.models import ProgramPage
 from competencies.models import Outcome
 from competencies.selectors import outcome_records_for
 from core.cache import CACHE_UNREACHABLE
+from core.hours import hours_minutes
 from courses.models import Enrolment
 from courses.selectors.learning import curriculum_stamp
 
@@ -119,7 +120,7 @@ def _outcome_requirement(record, *, with_evidence: bool = True) -> Requirement:
     for item in record.evidence:
         evidence.append(f"{item.get_kind_display()}: {item.title}")
     if outcome.evidence_rule == Outcome.EvidenceRule.HOURS:
-        evidence.append(f"{record.minutes_confirmed / 60:g} of {record.minutes_needed / 60:g} "
+        evidence.append(f"{hours_minutes(record.minutes_confirmed)} of {hours_minutes(record.minutes_needed)} "
                         "consultation hours confirmed")
     return Requirement(key, label, met, why, tuple(evidence), record.status)
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from competencies.selectors.records import STATUS_LABELS
 from core.csvexport import csv_response
 from core.fragments import fragment_key
+from core.hours import hours_minutes
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
 from .eligibility import Requirement, summaries_for
@@ -96,11 +97,11 @@ class MatrixRow:
     def shown_certificate(self) -> Certificate | None:
         return self.certificate or self.revoked
 
-    def hours_confirmed(self, code: str) -> float | None:
-        """Confirmed consultation hours towards the hours outcome ``code``; None when the
-        trainee's framework version has no such outcome."""
-        minutes = self.report.confirmed_minutes.get(code)
-        return None if minutes is None else minutes / 60
+    def minutes_confirmed(self, code: str) -> int | None:
+        """Confirmed consultation minutes towards the hours outcome ``code`` (written as
+        hours by ``core.hours``); None when the trainee's framework version has no such
+        outcome."""
+        return self.report.confirmed_minutes.get(code)
 
     @property
     def missing_summary(self) -> str:
@@ -144,7 +145,7 @@ class Matrix:
         urls = _RowUrls()
         for row in self.rows:
             row.cells = [matrix_cell(row.outcomes.get(code), code) for code in self.codes]
-            row.hours = [row.hours_confirmed(code) for code in self.hours_codes]
+            row.hours = [row.minutes_confirmed(code) for code in self.hours_codes]
             row.record_url = urls.record(row.enrolment.pk)
             if row.shown_certificate:
                 row.certificate_url = urls.certificate(row.shown_certificate.pk)
@@ -223,7 +224,7 @@ def cohort_matrix_rows(cohort: Cohort, filters: MatrixFilters) -> Matrix:
 # Raise when what a row shows changes in code rather than in the template (which is in
 # the key by its source): cached rows outlive a deploy.
 ROWS_TEMPLATE = "certificates/_cohort_matrix_rows.html"
-ROWS_CODE_VERSION = 1
+ROWS_CODE_VERSION = 2
 
 
 def matrix_rows_key(cohort: Cohort, matrix: Matrix, filters: MatrixFilters, template_source: str) -> str:
@@ -260,7 +261,7 @@ def matrix_csv(cohort: Cohort, matrix: Matrix) -> HttpResponse:
         rows.append([
             enrolment.trainee.full_name, enrolment.trainee.email, enrolment.get_status_display(),
             *["" if cell["status"] == "absent" else cell["status"].replace("_", " ") for cell in row.cells],
-            *["" if hours is None else f"{hours:g}" for hours in row.hours],
+            *[hours_minutes(minutes) for minutes in row.hours],
             "yes" if row.report.eligible else "no",
             "; ".join(r.label.split(" — ")[0] for r in row.report.missing),
             certificate.serial if certificate else "",

@@ -24,14 +24,29 @@ class EvidenceForm(forms.Form):
         self.fields["reflection"].choices = [("", "—")] + list(reflections)
 
 
+class EvidenceEditForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), required=False,
+                           max_length=20_000, label="Written reflection")
+
+    def __init__(self, *args, item, **kwargs):
+        super().__init__(*args, initial={"title": item.title, "text": item.text}, **kwargs)
+        if item.kind != EvidenceItem.Kind.WRITTEN:
+            del self.fields["text"]
+
+
 class ReviewRequestForm(forms.Form):
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
                               max_length=5000, label="Note for your trainer (optional)")
-    evidence = forms.TypedMultipleChoiceField(coerce=int, required=False,
-                                              widget=forms.CheckboxSelectMultiple,
-                                              label="Evidence to review")
+    evidence = forms.TypedMultipleChoiceField(
+        coerce=int, widget=forms.CheckboxSelectMultiple, label="Evidence to review",
+        error_messages={"required": "Choose at least one piece of evidence for your trainer to review."},
+    )
 
     def __init__(self, *args, evidence=(), **kwargs):
+        evidence = list(evidence)
+        # The outcome's evidence starts ticked: what a trainee usually means to send.
+        kwargs.setdefault("initial", {"evidence": [item.pk for item in evidence]})
         super().__init__(*args, **kwargs)
         self.fields["evidence"].choices = [(item.pk, item.title) for item in evidence]
 

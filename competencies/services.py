@@ -213,6 +213,80 @@ def evidence_add(
     return item
 
 
+def _withdraw_pending_requests_using(item: "EvidenceItem", actor) -> list["SignOffRequest"]:
+    """Close the pending review requests that include ``item`` (it is about to change or
+    go): a trainer must not decide on evidence that is no longer what was sent."""
+    pending = list(SignOffRequest.objects.pending().select_for_update().filter(evidence=item))
+    for request in pending:
+        request.closed_at = timezone.now()
+        request.save(update_fields=["closed_at"])
+        audit_record(verb="signoff.request_withdrawn", target=request, actor=actor,
+                     details={"outcome": request.outcome_code, "because": f"evidence {item.pk} changed"})
+    return pending
+
+
+def _editable_evidence(actor, item: "EvidenceItem") -> "EvidenceItem":
+    item = EvidenceItem.objects.select_for_update().select_related("enrolment").get(pk=item.pk)
+    if actor.pk != item.enrolment.trainee_id:
+        raise ValidationError("Only the trainee changes their own evidence.")
+    if SignOff.objects.filter(request__evidence=item).exists():
+        raise ValidationError("A trainer has decided on this evidence; it stays as it was.")
+    return item
+
+
+@transaction.atomic
+def evidence_update(*, actor, item: "EvidenceItem", title: str, text: str = "") -> tuple["EvidenceItem", list]:
+    """The trainee corrects an evidence item's title (and a written reflection's text)
+    until a decision uses it. Returns the item and the pending requests this withdrew."""
+    item = _editable_evidence(actor, item)
+    title = (title or "").strip()[:200]
+    if not title:
+        raise ValidationError({"title": "Give the evidence a title."})
+    if item.kind == EvidenceItem.Kind.WRITTEN:
+        text = (text or "").strip()
+        if not text:
+            raise ValidationError({"text": "Write your reflection."})
+        if len(text) > TEXT_MAX_CHARS:
+            raise ValidationError({"text": f"Keep it under {TEXT_MAX_CHARS:,} characters."})
+        item.text = text
+    item.title = title
+    item.save(update_fields=["title", "text"])
+    withdrawn = _withdraw_pending_requests_using(item, actor)
+    audit_record(verb="evidence.updated", target=item, actor=actor, details={"outcome": item.outcome_code})
+    return item, withdrawn
+
+
+@transaction.atomic
+def evidence_remove(*, actor, item: "EvidenceItem") -> list["SignOffRequest"]:
+    """The trainee removes evidence no decision has used; pending requests that include
+    it are withdrawn (returned). Audited; a stored file goes with the item."""
+    item = _editable_evidence(actor, item)
+    withdrawn = _withdraw_pending_requests_using(item, actor)
+    audit_record(verb="evidence.removed", target=item, actor=actor,
+                 details={"outcome": item.outcome_code, "kind": item.kind, "title": item.title})
+    stored = item.file.name if item.file else ""
+    storage = item.file.storage if item.file else None
+    item.delete()
+    if stored:
+        transaction.on_commit(lambda: storage.delete(stored))
+    return withdrawn
+
+
+@transaction.atomic
+def signoff_request_withdraw(*, actor, request: "SignOffRequest") -> "SignOffRequest":
+    """The trainee takes back a review request no trainer has decided on yet."""
+    request = SignOffRequest.objects.select_for_update().select_related("enrolment").get(pk=request.pk)
+    if actor.pk != request.enrolment.trainee_id:
+        raise ValidationError("Only the trainee withdraws their own request.")
+    if request.closed_at is not None:
+        raise ValidationError("This request has been decided or withdrawn already.")
+    request.closed_at = timezone.now()
+    request.save(update_fields=["closed_at"])
+    audit_record(verb="signoff.request_withdrawn", target=request, actor=actor,
+                 details={"outcome": request.outcome_code})
+    return request
+
+
 @transaction.atomic
 def signoff_request(*, actor, enrolment, outcome_code: str, message: str = "", evidence_ids=()) -> "SignOffRequest":
     """The trainee asks their trainers to review an outcome."""

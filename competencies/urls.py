@@ -20,5 +20,8 @@ urlpatterns = [
         views.admin_move_version,
         name="admin_move_version",
     ),
+    path("trainee/evidence/<int:evidence_id>/edit/", views.evidence_edit, name="evidence_edit"),
+    path("trainee/evidence/<int:evidence_id>/remove/", views.evidence_remove, name="evidence_remove"),
+    path("trainee/requests/<int:request_id>/withdraw/", views.request_withdraw, name="request_withdraw"),
     path("evidence/<int:evidence_id>/file/", views.evidence_file, name="evidence_file"),
 ]

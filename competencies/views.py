@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from cms.models import LessonPage
 from consultation.models import ConsultationSession
@@ -22,10 +23,10 @@ from courses.permissions import enrolments_visible_to
 from courses.selectors import enrolment_detail
 
 from . import services
-from .forms import DecisionForm, EvidenceForm, ReviewRequestForm
-from .models import Outcome
+from .forms import DecisionForm, EvidenceEditForm, EvidenceForm, ReviewRequestForm
+from .models import EvidenceItem, Outcome, SignOffRequest
 from .permissions import evidence_visible_to, requests_for_trainer
-from .selectors import outcome_record, outcome_records_for
+from .selectors import lessons_to_complete, outcome_record, outcome_records_for
 
 
 @access(TRAINEE)
@@ -86,8 +87,72 @@ def my_outcome(request, enrolment_id: int, code: str):
             add_service_errors(evidence_form if request.POST.get("action") == "evidence" else review_form, error)
     return render(
         request, "competencies/my_outcome.html",
-        {"enrolment": enrolment, "item": item, "evidence_form": evidence_form, "review_form": review_form},
+        {"enrolment": enrolment, "item": item, "evidence_form": evidence_form, "review_form": review_form,
+         "lessons_left": (lessons_to_complete(enrolment=enrolment, code=item.code)
+                          if item.coursework and not item.coursework.complete else [])},
     )
+
+
+def _withdrawn_note(request, withdrawn) -> None:
+    if withdrawn:
+        codes = ", ".join(sorted({r.outcome_code for r in withdrawn}))
+        messages.warning(request, f"Your review request for {codes} used this evidence, so it has been "
+                                  "withdrawn. Ask for review again when your evidence is ready.")
+
+
+def _own_evidence(request, evidence_id: int):
+    return get_visible_or_404(
+        request, EvidenceItem.objects.filter(enrolment__trainee=request.user).select_related("enrolment"),
+        pk=evidence_id,
+    )
+
+
+@access(TRAINEE, methods=GET_POST)
+def evidence_edit(request, evidence_id: int):
+    item = _own_evidence(request, evidence_id)
+    back = reverse("competencies:my_outcome", args=[item.enrolment_id, item.outcome_code])
+    form = EvidenceEditForm(request.POST or None, item=item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, withdrawn = services.evidence_update(actor=request.user, item=item, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Evidence updated.")
+            _withdrawn_note(request, withdrawn)
+            return redirect(back + "#evidence")
+    return render(request, "competencies/evidence_edit.html", {
+        "item": item, "form": form, "back": back,
+        "pending": item.requests.filter(closed_at__isnull=True).exists(),
+    })
+
+
+@access(TRAINEE, methods=POST)
+def evidence_remove(request, evidence_id: int):
+    item = _own_evidence(request, evidence_id)
+    back = reverse("competencies:my_outcome", args=[item.enrolment_id, item.outcome_code])
+    try:
+        withdrawn = services.evidence_remove(actor=request.user, item=item)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"“{item.title}” removed.")
+        _withdrawn_note(request, withdrawn)
+    return redirect(back + "#evidence")
+
+
+@access(TRAINEE, methods=POST)
+def request_withdraw(request, request_id: int):
+    signoff_request = get_visible_or_404(
+        request, SignOffRequest.objects.filter(enrolment__trainee=request.user), pk=request_id)
+    try:
+        services.signoff_request_withdraw(actor=request.user, request=signoff_request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Your review request for {signoff_request.outcome_code} is withdrawn.")
+    return redirect("competencies:my_outcome", enrolment_id=signoff_request.enrolment_id,
+                    code=signoff_request.outcome_code)
 
 
 # A trainer decides from the top of the queue; each list shows this many at a time. A

@@ -93,8 +93,7 @@ def hours_progress(enrolment, requirements: list[HoursRequirement] | None = None
         progress.append({
             "category": requirement.code, "label": requirement.label,
             "statement": requirement.statement, "kind": requirement.kind_label,
+            # Minutes only: every page and file writes them with core.hours (the |hm filter).
             "needed": requirement.minutes_required, "confirmed": confirmed, "pending": pending,
-            "confirmed_hours": confirmed / 60, "pending_hours": pending / 60,
-            "needed_hours": requirement.minutes_required / 60,
         })
     return progress

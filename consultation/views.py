@@ -4,10 +4,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.models import User
+from accounts.selectors import program_admin_contacts
 from core.access import (
     GET_POST,
     POST,
@@ -20,11 +22,12 @@ from core.access import (
 )
 from core.csvexport import csv_response
 from core.forms import add_service_errors, posted_int, safe_next
+from core.hours import hours_minutes
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
 from . import services
 from .forms import DisputeForm, GroupSessionForm, SessionForm
-from .models import ConsultationSession
+from .models import ConsultationSession, HoursExport
 from .permissions import sessions_visible_to
 from .selectors import hours_progress, hours_requirements, hours_requirements_for, minutes_for
 
@@ -71,6 +74,8 @@ def my_hours(request):
     enrolment = _enrolment_of(request.user)
     requirements = hours_requirements(enrolment)
     form = SessionForm(request.POST or None, trainers=_trainers(enrolment), requirements=requirements)
+    # Read through the field, whose rows the select reuses: no query of its own.
+    has_trainer = bool(form.fields["trainer"].queryset)
     if request.method == "POST" and form.is_valid():
         try:
             services.session_log(actor=request.user, enrolment=enrolment, **form.values())
@@ -78,17 +83,18 @@ def my_hours(request):
             add_service_errors(form, error)
         else:
             messages.success(request, "Session logged. Your trainer has been asked to confirm it.")
-            return redirect("consultation:my_hours")
+            # To the log, where the new entry is (and the message above it).
+            return redirect(reverse("consultation:my_hours") + "#log")
     sessions = (
         ConsultationSession.objects.filter(enrolment=enrolment).visible_columns()
         .select_related("trainer").order_by("-date", "-start_time", "-id")
     )
-    from .models import HoursExport
-
     exports = HoursExport.objects.filter(enrolment=enrolment).order_by("-requested_at")[:3]
     return _no_store(render(request, "consultation/my_hours.html", {
         "enrolment": enrolment, "form": form, "sessions": sessions, "progress": hours_progress(enrolment, requirements),
-        "exports": exports,
+        "exports": exports, "has_trainer": has_trainer,
+        # Only when the form cannot be used: whom to ask for a trainer.
+        "admin_contacts": [] if has_trainer else program_admin_contacts(),
     }))
 
 
@@ -241,8 +247,8 @@ def cohort_summary_csv(request, cohort_id: int):
                 row += ["", "", ""]
                 continue
             logged = totals[enrolment.pk].get(code, {})
-            row += [round(logged.get("confirmed", 0) / 60, 2), round(logged.get("pending", 0) / 60, 2),
-                    needed[code]]
+            row += [hours_minutes(logged.get("confirmed", 0)), hours_minutes(logged.get("pending", 0)),
+                    hours_minutes(int(needed[code] * 60))]
         return row
 
     return csv_response(
@@ -264,8 +270,6 @@ def export_pdf(request):
 @access(TRAINEE)
 def export_download(request, export_id: int):
     from django.http import FileResponse
-
-    from .models import HoursExport
 
     export = get_visible_or_404(
         request, HoursExport.objects.filter(enrolment__trainee=request.user, completed_at__isnull=False),

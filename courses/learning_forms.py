@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from core.forms import ModelChoiceField
+from core.forms import IdField, ModelChoiceField
 
 from .models import Cohort, Enrolment
 
@@ -60,3 +60,8 @@ class ReflectionForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=20_000, strip=True)
 
 
+
+
+class GrantAttemptForm(forms.Form):
+    lesson = IdField()
+    check = forms.CharField(max_length=64)

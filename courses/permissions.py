@@ -95,3 +95,17 @@ def can_download_document(user, document) -> bool:
         return False
     readable = readable_program_ids(user)  # None: every program (program admins)
     return readable is None or bool(used_in & readable)
+
+
+def enrolments_grantable_by(user):
+    """Whose knowledge-check attempts ``user`` may add to: a program admin any trainee's,
+    a trainer those of trainees currently assigned to them; never their own."""
+    qs = Enrolment.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    held = roles_of(user)
+    if Role.PROGRAM_ADMIN in held:
+        return qs.exclude(trainee=user)
+    if Role.TRAINER in held:
+        return qs.for_trainer(user).exclude(trainee=user)
+    return qs.none()

@@ -15,12 +15,14 @@ urlpatterns = [
         name="application_decide",
     ),
     path("programs/<slug:program_slug>/apply/", views.apply, name="apply"),
+    path("applications/", views.my_applications, name="my_applications"),
     path("learn/lessons/<int:lesson_id>/read/", views.lesson_read, name="lesson_read"),
     path(
         "learn/lessons/<int:lesson_id>/checks/<str:check_id>/",
         views.check_submit,
         name="check_submit",
     ),
+    path("learn/trainees/<int:enrolment_id>/checks/", views.check_attempts, name="check_attempts"),
     path(
         "learn/lessons/<int:lesson_id>/reflections/<str:prompt_id>/",
         views.reflection_save,

@@ -47,6 +47,11 @@ RECORD_URLS = {
         lambda w: {"enrolment_id": str(w.enrolment_a.pk), "code": "C1"},
         frozenset({"trainee_a"}),
     ),
+    # Extra knowledge-check attempts: the trainee's own trainer or a program admin.
+    "courses:check_attempts": (
+        lambda w: {"enrolment_id": str(w.enrolment_a.pk)},
+        frozenset({"trainer_a", "program_admin"}),
+    ),
     "competencies:admin_record": (
         lambda w: {"enrolment_id": str(w.enrolment_a.pk)},
         frozenset({"program_admin"}),
@@ -54,6 +59,11 @@ RECORD_URLS = {
     "competencies:evidence_file": (
         lambda w: {"evidence_id": str(w.evidence_a.pk)},
         frozenset({"trainee_a", "trainer_a", "program_admin"}),
+    ),
+    # A trainee edits only their own evidence.
+    "competencies:evidence_edit": (
+        lambda w: {"evidence_id": str(w.evidence_a.pk)},
+        frozenset({"trainee_a"}),
     ),
     # Consultation entries carry notes: only the trainee and the named trainer.
     "consultation:session_detail": (

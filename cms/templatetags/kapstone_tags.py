@@ -14,3 +14,14 @@ def get_item(mapping, key):
 @register.filter
 def correct_count(choices) -> int:
     return sum(1 for choice in choices if choice["correct"])
+
+
+_VERDICTS = {"correct", "incorrect", "not correct", "wrong", "right", "yes", "no", "true", "false"}
+
+
+@register.filter
+def feedback_beyond_verdict(explanation) -> str:
+    """A choice's explanation, or "" when it only says what the page says already
+    ("Correct.", "Incorrect!"): one wording per piece of feedback."""
+    text = (explanation or "").strip()
+    return "" if text.strip(" .!").lower() in _VERDICTS else text

@@ -1,4 +1,4 @@
-from .coursework import CourseworkStatus, coursework_status_for
+from .coursework import CourseworkStatus, coursework_status_for, lessons_to_complete
 from .frameworks import (
     framework_codes,
     latest_published_version,
@@ -17,7 +17,7 @@ from .records import (
 )
 
 __all__ = [
-    "AWAITING_REVIEW", "IN_PROGRESS", "MET", "NOT_STARTED", "CourseworkStatus", "EnrolmentRecord",
+    "AWAITING_REVIEW", "IN_PROGRESS", "MET", "NOT_STARTED", "CourseworkStatus", "EnrolmentRecord", "lessons_to_complete",
     "OutcomeRecord", "coursework_status_for",
     "framework_codes", "latest_published_version", "outcome_code_choices", "outcome_record",
     "outcome_records_for", "outcomes_by_category",

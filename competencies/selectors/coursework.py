@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from cms.models import ProgramPage
 from courses.models import Enrolment, KnowledgeCheckAttempt, LessonProgress
-from courses.selectors import curriculum_tree
+from courses.selectors import attach_progress, curriculum_tree
 
 from ..models import Outcome
 
@@ -102,3 +102,14 @@ def coursework_status_for(enrolments: list[Enrolment]) -> dict[int, dict[str, Co
             )
         result[enrolment.pk] = statuses
     return result
+
+
+def lessons_to_complete(*, enrolment: Enrolment, code: str) -> list:
+    """The lessons aligned with outcome ``code`` (as the coursework count has them) that the trainee has not yet
+    completed, in curriculum order (lesson nodes: ``.page`` to link to), for the outcome
+    page to name them; the tree (cached) and the trainee's progress (2 queries)."""
+    page = ProgramPage.objects.live().filter(program_id=enrolment.cohort.program_id).first()
+    if page is None:
+        return []
+    tree = attach_progress(curriculum_tree(program_page=page), enrolment)
+    return [n for n in tree.lessons if code in n.codes and not n.complete]

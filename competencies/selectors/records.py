@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from consultation.selectors import minutes_for
+from core.hours import hours_minutes
 from courses.models import Enrolment
 
 from ..models import EvidenceItem, Outcome, SignOff, SignOffRequest
@@ -141,11 +142,9 @@ def _evaluate(record: OutcomeRecord, program) -> None:
             record.status = MET
             return
         left = max(needed - record.minutes_confirmed, 0)
-        waiting = (f" ({record.minutes_pending / 60:g} logged, waiting for a trainer to confirm)"
+        waiting = (f" ({hours_minutes(record.minutes_pending)} logged, waiting for a trainer to confirm)"
                    if record.minutes_pending else "")
-        record.missing.append(
-            f"{left / 60:g} more confirmed consultation hour{'' if left == 60 else 's'}{waiting}"
-        )
+        record.missing.append(f"{hours_minutes(left)} more confirmed consultation hours{waiting}")
         # Logged but unconfirmed hours wait on a trainer, as a review request does.
         if record.minutes_pending:
             record.status = AWAITING_REVIEW

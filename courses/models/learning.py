@@ -74,6 +74,25 @@ class KnowledgeCheckAttempt(models.Model):
         return f"{self.enrolment} · check {self.check_id[:8]} · {self.score}%"
 
 
+class KnowledgeCheckGrant(models.Model):
+    """More attempts at a knowledge check, given to one trainee by their trainer or a
+    program admin once the check's own attempts are used up. Kept, like attempts."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="check_grants")
+    lesson = _lesson_fk()
+    check_id = models.CharField(max_length=64)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["granted_at", "id"]
+        indexes = [models.Index(fields=["enrolment", "lesson", "check_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment} · check {self.check_id[:8]} · +{self.attempts}"
+
+
 class Reflection(models.Model):
     """A trainee's private written reflection on a lesson's prompt."""
 

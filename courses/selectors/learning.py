@@ -13,7 +13,14 @@ from django.db.models import Prefetch
 from cms.models import CoursePage, LessonOutcome, LessonPage, ProgramPage
 from core.stamped import StampedCache
 
-from ..models import Application, Enrolment, KnowledgeCheckAttempt, LessonProgress, Reflection
+from ..models import (
+    Application,
+    Enrolment,
+    KnowledgeCheckAttempt,
+    KnowledgeCheckGrant,
+    LessonProgress,
+    Reflection,
+)
 from ..services.learning import check_token
 
 
@@ -264,14 +271,27 @@ def lesson_view(
         if lesson.check_ids:
             for attempt in KnowledgeCheckAttempt.objects.filter(enrolment=enrolment, lesson_id=lesson.pk):
                 attempts.setdefault(attempt.check_id, []).append(attempt)
-        for check_id, spec in lesson.knowledge_checks().items():
+        specs = lesson.knowledge_checks()
+        # Granted attempts matter only once a check's own are used up: read (1 query)
+        # only then.
+        granted: dict[str, int] = {}
+        if any(spec.max_attempts and len(attempts.get(check_id, [])) >= spec.max_attempts
+               for check_id, spec in specs.items()):
+            for check_id, extra in (
+                KnowledgeCheckGrant.objects.filter(enrolment=enrolment, lesson_id=lesson.pk)
+                .values_list("check_id", "attempts")
+            ):
+                granted[check_id] = granted.get(check_id, 0) + extra
+        for check_id, spec in specs.items():
             mine = attempts.get(check_id, [])
-            left = None if not spec.max_attempts else max(spec.max_attempts - len(mine), 0)
+            allowed = spec.max_attempts + granted.get(check_id, 0) if spec.max_attempts else None
             checks[check_id] = {
                 "attempts": mine,
                 "last": mine[-1] if mine else None,
                 "passed": any(a.passed for a in mine),
-                "attempts_left": left,
+                "allowed": allowed,
+                "attempts_left": None if allowed is None else max(allowed - len(mine), 0),
+                "pass_mark": spec.pass_mark,
                 "token": check_token(enrolment_id=enrolment.pk, lesson_id=lesson.pk, check_id=check_id),
             }
         if lesson.reflection_prompts():
@@ -341,3 +361,33 @@ def application_state(*, user, program) -> dict:
         return {"can_apply": False, "reason": "pending", "application": pending}
     open_cohorts = program.cohorts.filter(open_for_applications=True).exists()
     return {"can_apply": open_cohorts, "reason": "" if open_cohorts else "closed"}
+
+
+def checks_out_of_attempts(*, enrolment: Enrolment) -> list[dict]:
+    """The knowledge checks this trainee has used every attempt at without passing, for
+    the page where a trainer or admin grants another (three queries)."""
+    tries: dict[tuple[int, str], int] = {}
+    passed: set[tuple[int, str]] = set()
+    for lesson_id, check_id, was_passed in (
+        KnowledgeCheckAttempt.objects.filter(enrolment=enrolment).order_by()
+        .values_list("lesson_id", "check_id", "passed")
+    ):
+        tries[(lesson_id, check_id)] = tries.get((lesson_id, check_id), 0) + 1
+        if was_passed:
+            passed.add((lesson_id, check_id))
+    granted: dict[tuple[int, str], int] = {}
+    for lesson_id, check_id, extra in (
+        KnowledgeCheckGrant.objects.filter(enrolment=enrolment).values_list("lesson_id", "check_id", "attempts")
+    ):
+        granted[(lesson_id, check_id)] = granted.get((lesson_id, check_id), 0) + extra
+    lessons = LessonPage.objects.filter(pk__in={lesson_id for lesson_id, _ in tries}).order_by("path")
+    rows = []
+    for lesson in lessons:
+        for check_id, spec in lesson.knowledge_checks().items():
+            key = (lesson.pk, check_id)
+            if not spec.max_attempts or key in passed or key not in tries:
+                continue
+            allowed = spec.max_attempts + granted.get(key, 0)
+            if tries[key] >= allowed:
+                rows.append({"lesson": lesson, "check": spec, "used": tries[key]})
+    return rows

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 
 from ..models import Cohort, Enrolment, TrainerAssignment
 
@@ -32,11 +32,17 @@ def assigned_trainers(assignments) -> list[AssignedTrainer]:
 
 def trainee_enrolments(*, trainee) -> list[Enrolment]:
     """The trainee's enrolments with program, cohort, framework and current trainers
-    (``current_assignments``, and ``trainers``: each trainer once, consultants first)."""
+    (``current_assignments``, and ``trainers``: each trainer once, consultants first),
+    and the live certificate's id and verification code when there is one
+    (``live_certificate_id``, ``live_certificate_code``; in the same query, through the
+    relation's name: courses sits below certificates)."""
     current = TrainerAssignment.objects.current().select_related("trainer").order_by("role")
+    live = Q(certificates__status="issued")
     enrolments = list(
         Enrolment.objects.for_trainee(trainee)
         .select_related("cohort__program", "framework_version__framework")
+        .annotate(live_certificate_id=Max("certificates__pk", filter=live),
+                  live_certificate_code=Max("certificates__verification_code", filter=live))
         .order_by("-enrolled_on")
     )
     # One query for every enrolment's trainers, matched on (trainee, cohort) in Python.

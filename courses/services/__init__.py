@@ -2,6 +2,7 @@ from .learning import (
     application_approve,
     application_decline,
     application_submit,
+    knowledge_check_grant,
     knowledge_check_submit,
     lesson_mark_read,
     lesson_opened,
@@ -21,6 +22,6 @@ from .people import (
 __all__ = [
     "application_approve", "application_decline", "application_submit",
     "assignment_create", "assignment_end", "cohort_save", "enrolment_create",
-    "enrolment_update", "enrolment_verify_license", "knowledge_check_submit",
+    "enrolment_update", "enrolment_verify_license", "knowledge_check_grant", "knowledge_check_submit",
     "lesson_mark_read", "lesson_opened", "lesson_viewed", "program_save", "reflection_save",
 ]

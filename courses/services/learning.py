@@ -7,13 +7,23 @@ import secrets
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from audit.services import audit_record
+from core.roles import Role, roles_of
 from notifications.services import notify
 
-from ..models import Application, Enrolment, KnowledgeCheckAttempt, LessonProgress, Reflection
+from ..models import (
+    Application,
+    Enrolment,
+    KnowledgeCheckAttempt,
+    KnowledgeCheckGrant,
+    LessonProgress,
+    Reflection,
+)
+from ..permissions import is_assigned
 from .people import enrolment_create
 
 _CHECK_SALT = "kapstone.knowledge-check"
@@ -76,8 +86,15 @@ def lesson_viewed(
 
 
 def _refresh_completion(progress: LessonProgress, lesson) -> None:
-    """A lesson is complete once read and every one of its knowledge checks passed."""
-    if progress.completed_at is not None or progress.read_at is None:
+    """A lesson is complete once every one of its knowledge checks is passed (passing
+    them is reading it: no separate step), or, without checks, once the trainee says
+    they have read it."""
+    if progress.completed_at is not None:
+        return
+    if not lesson.check_ids:
+        if progress.read_at is not None:
+            progress.completed_at = timezone.now()
+            progress.save(update_fields=["completed_at"])
         return
     passed = set(
         KnowledgeCheckAttempt.objects.passed()
@@ -85,8 +102,10 @@ def _refresh_completion(progress: LessonProgress, lesson) -> None:
         .values_list("check_id", flat=True)
     )
     if set(lesson.check_ids) <= passed:
-        progress.completed_at = timezone.now()
-        progress.save(update_fields=["completed_at"])
+        now = timezone.now()
+        progress.read_at = progress.read_at or now
+        progress.completed_at = now
+        progress.save(update_fields=["read_at", "completed_at"])
 
 
 @transaction.atomic
@@ -158,10 +177,14 @@ def knowledge_check_submit(
     )
     if KnowledgeCheckAttempt.objects.filter(nonce=claims["n"]).exists():
         raise ValidationError("This answer sheet was already submitted. Your first submission counts.")
-    if check.max_attempts and previous.count() >= check.max_attempts:
+    if previous.filter(passed=True).exists():
+        raise ValidationError("You have passed this check already; your pass counts.")
+    allowed = attempts_allowed(enrolment=enrolment, lesson=lesson, check_id=check_id,
+                               max_attempts=check.max_attempts)
+    if allowed is not None and previous.count() >= allowed:
         raise ValidationError(
-            f"You have used all {check.max_attempts} attempts for this check. "
-            "Ask your trainer if you need another."
+            f"You have used all {allowed} attempts for this check. "
+            "Your trainer or a program admin can give you another."
         )
     score, passed = score_answers(check, answers)
     attempt = KnowledgeCheckAttempt.objects.create(
@@ -173,6 +196,48 @@ def knowledge_check_submit(
         progress = lesson_opened(enrolment=enrolment, lesson=lesson)
         _refresh_completion(progress, lesson)
     return attempt
+
+
+def attempts_allowed(*, enrolment: Enrolment, lesson, check_id: str, max_attempts: int) -> int | None:
+    """The check's own attempts plus any granted to this trainee; None: unlimited."""
+    if not max_attempts:
+        return None
+    granted = KnowledgeCheckGrant.objects.filter(
+        enrolment=enrolment, lesson_id=lesson.pk, check_id=check_id
+    ).aggregate(total=Sum("attempts"))["total"]
+    return max_attempts + (granted or 0)
+
+
+@transaction.atomic
+def knowledge_check_grant(*, actor, enrolment: Enrolment, lesson, check_id: str) -> KnowledgeCheckGrant:
+    """Give a trainee one more attempt at a check whose attempts they have used up.
+    Their program admin, or a trainer currently assigned to them, may; nobody for
+    themselves. Audited; the trainee is told by e-mail."""
+    check = lesson.knowledge_checks().get(check_id)
+    if check is None:
+        raise ValidationError("This knowledge check no longer exists.")
+    if actor.pk == enrolment.trainee_id:
+        raise ValidationError("Nobody grants attempts to themselves.")
+    if Role.PROGRAM_ADMIN not in roles_of(actor) and not is_assigned(actor, enrolment.trainee, enrolment.cohort):
+        raise ValidationError("Only a trainer assigned to this trainee or a program admin may grant attempts.")
+    # Serialised with the trainee's own submissions (knowledge_check_submit).
+    Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()
+    attempts = KnowledgeCheckAttempt.objects.filter(enrolment=enrolment, lesson_id=lesson.pk, check_id=check_id)
+    if attempts.filter(passed=True).exists():
+        raise ValidationError("This trainee has passed the check already.")
+    allowed = attempts_allowed(enrolment=enrolment, lesson=lesson, check_id=check_id,
+                               max_attempts=check.max_attempts)
+    if allowed is None or attempts.count() < allowed:
+        raise ValidationError("This trainee still has attempts left at this check.")
+    grant = KnowledgeCheckGrant.objects.create(
+        enrolment=enrolment, lesson_id=lesson.pk, check_id=check_id, attempts=1, granted_by=actor,
+    )
+    audit_record(verb="knowledge_check.attempt_granted", target=enrolment, actor=actor,
+                 details={"lesson": lesson.pk, "check": check_id, "allowed": allowed + 1})
+    notify(enrolment.trainee.email, "knowledge_check_attempt_granted", {
+        "lesson": lesson.title, "check": check.title, "granted_by": str(actor),
+    })
+    return grant
 
 
 # Reflections are private: an error report shows no variable of this or any deeper

@@ -20,7 +20,7 @@ def test_a_complete_record_is_eligible_with_evidence_for_each_requirement(comple
     assert any("Signed off by" in e for e in c1.evidence)
     assert "Written reflection: Practice evidence for C1" in c1.evidence
     e1 = next(r for r in report.requirements if r.key == "outcome:E1")
-    assert e1.evidence == ("1 of 1 consultation hours confirmed",)
+    assert e1.evidence == ("1:00 of 1:00 consultation hours confirmed",)
     snapshot = report.as_snapshot()
     assert snapshot["eligible"] is True and len(snapshot["requirements"]) == 27
 
@@ -39,7 +39,7 @@ def _withdraw_signoff(world, code):
         (lambda w: _withdraw_signoff(w, "C5"), "outcome:C5", "1 more trainer sign-off"),
         (lambda w: _withdraw_signoff(w, "K2"), "outcome:K2", "1 more trainer sign-off"),
         (lambda w: LessonProgress.objects.filter(lesson_id__in=__import__("cms.models", fromlist=["LessonPage"]).LessonPage.objects.filter(outcome_links__code="K3").values("pk")).update(completed_at=None), "outcome:K3", "Complete 2 more lessons"),
-        (lambda w: set_experience_hours(w.enrolment_a.framework_version_id, E2=5), "outcome:E2", "4 more confirmed consultation hours"),
+        (lambda w: set_experience_hours(w.enrolment_a.framework_version_id, E2=5), "outcome:E2", "4:00 more confirmed consultation hours"),
     ],
 )
 def test_each_missing_requirement_is_reported_with_why(complete, break_it, key, why):

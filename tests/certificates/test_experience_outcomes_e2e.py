@@ -103,7 +103,7 @@ def test_x1_to_x3_drive_the_whole_journey(x_world, client, django_capture_on_com
     page = client.get(reverse("consultation:my_hours")).content.decode()
     for code in ("X1", "X2", "X3"):
         assert f'value="{code}"' in page
-    assert 'value="E1"' not in page and "0 of 2 hours confirmed" in page
+    assert 'value="E1"' not in page and "0:00 of 2:00 hours confirmed" in page
     refused = client.post(reverse("consultation:my_hours"), {
         "trainer": world.trainer_a.pk, "date": (timezone.localdate() - datetime.timedelta(days=1)).isoformat(),
         "minutes": 60, "category": "E1", "format": "individual", "modality": "video",
@@ -118,7 +118,7 @@ def test_x1_to_x3_drive_the_whole_journey(x_world, client, django_capture_on_com
     assert x1.notes_readable_by(world.trainer_a) and not x2.notes_readable_by(world.trainer_a)
     report = eligibility(a)
     assert [r.outcome_code for r in report.missing] == ["X3"]
-    assert "1.5 more confirmed consultation hours" in report.missing[0].why
+    assert "1:30 more confirmed consultation hours" in report.missing[0].why
     _log_and_confirm(world, client, "X3", 90, 5)
     assert eligibility(a).eligible
 
@@ -126,7 +126,7 @@ def test_x1_to_x3_drive_the_whole_journey(x_world, client, django_capture_on_com
     mine = client.get(reverse("competencies:my_outcomes")).content.decode()
     assert all(code in mine for code in ("X1", "X2", "X3")) and "E1" not in mine
     my_hours = client.get(reverse("consultation:my_hours")).content.decode()
-    assert "2 of 2 hours confirmed" in my_hours and "1.5 of 1.5 hours confirmed" in my_hours
+    assert "2:00 of 2:00 hours confirmed" in my_hours and "1:30 of 1:30 hours confirmed" in my_hours
 
     client.force_login(world.admin)
     matrix = client.get(reverse("certificates:cohort_matrix", args=[world.cohort.pk])).content.decode()
@@ -149,6 +149,6 @@ def test_x1_to_x3_drive_the_whole_journey(x_world, client, django_capture_on_com
     text = " ".join(pdf_text(certificate.pdf.read()).split())
     for code in ("X1", "X2", "X3"):
         assert f"{code} — " in text
-    assert "2 h of consultation about cases the trainee conducted (X1)" in text
-    assert "1 h of consultation about the trainee's own experience (X2)" in text
-    assert "1.5 h of consultation about cases the trainee conducted (X3)" in text
+    assert "2:00 h of consultation about cases the trainee conducted (X1)" in text
+    assert "1:00 h of consultation about the trainee's own experience (X2)" in text
+    assert "1:30 h of consultation about cases the trainee conducted (X3)" in text

@@ -62,7 +62,7 @@ def test_pdf_text_has_name_serial_outcomes_hours_and_the_no_license_statement(
     assert certificate.serial in flat
     assert "K1" in flat and "C12" in flat and "E2" in flat
     assert "confers no license" in flat
-    assert "1 h of consultation about cases the trainee conducted (E1)" in flat
+    assert "1:00 h of consultation about cases the trainee conducted (E1)" in flat
     assert certificate.verification_code in flat
 
 

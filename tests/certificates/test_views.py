@@ -66,7 +66,7 @@ def test_matrix_csv_has_a_row_per_trainee_with_statuses_hours_and_a_formula_safe
     by_email = {r["email"]: r for r in rows}
     assert by_email["trainee.a@kapstone.test"]["eligible"] == "yes"
     assert by_email["trainee.a@kapstone.test"]["K1"] == "met"
-    assert by_email["trainee.a@kapstone.test"]["E1 hours confirmed"] == "1"
+    assert by_email["trainee.a@kapstone.test"]["E1 hours confirmed"] == "1:00"
     assert by_email["trainee.b@kapstone.test"]["eligible"] == "no"
     assert by_email["trainee.b@kapstone.test"]["trainee"].startswith("'=")
 

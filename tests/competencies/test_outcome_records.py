@@ -47,7 +47,7 @@ def test_a_new_record_is_not_started_and_says_what_is_missing(tracker):
     k1 = _status(tracker, "K1")
     assert k1.missing[0].startswith("Complete 2 more lessons (0 of 2 done)")
     e1 = _status(tracker, "E1")
-    assert e1.status == "not_started" and e1.missing == ["10 more confirmed consultation hours"]
+    assert e1.status == "not_started" and e1.missing == ["10:00 more confirmed consultation hours"]
 
 
 def test_hours_logged_but_not_confirmed_show_as_awaiting_review(tracker, client):
@@ -59,7 +59,7 @@ def test_hours_logged_but_not_confirmed_show_as_awaiting_review(tracker, client)
                                 trainer=tracker.trainer_a, date=day, minutes=90, category="E1")
     e1 = _status(tracker, "E1")
     assert e1.status == "awaiting_review"
-    assert e1.missing == ["10 more confirmed consultation hours (1.5 logged, waiting for a trainer to confirm)"]
+    assert e1.missing == ["10:00 more confirmed consultation hours (1:30 logged, waiting for a trainer to confirm)"]
     assert _status(tracker, "E2").status == "not_started"
     client.force_login(tracker.trainee_a)
     page = client.get(reverse("competencies:my_outcomes")).content.decode()
@@ -67,7 +67,7 @@ def test_hours_logged_but_not_confirmed_show_as_awaiting_review(tracker, client)
 
     hours.session_confirm(trainer=tracker.trainer_a, session=session, revision=session.revision)
     e1 = _status(tracker, "E1")
-    assert e1.status == "in_progress" and e1.missing == ["8.5 more confirmed consultation hours"]
+    assert e1.status == "in_progress" and e1.missing == ["8:30 more confirmed consultation hours"]
 
 
 @pytest.mark.parametrize(

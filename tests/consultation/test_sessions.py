@@ -241,7 +241,7 @@ def test_pages_walk_log_confirm_dispute(world, client):
     client.post(reverse("consultation:session_dispute", args=[e2.pk]), {"revision": 1, "comment": "Not with me"})
     client.force_login(world.trainee_a)
     page = client.get(reverse("consultation:my_hours")).content.decode()
-    assert "1 of 10 hours confirmed" in page and "Disputed" in page
+    assert "1:00 of 10:00 hours confirmed" in page and "Disputed" in page
     client.force_login(world.trainer_unassigned)
     assert client.post(reverse("consultation:session_confirm", args=[e2.pk]), {"revision": 1}).status_code == 404
 

@@ -65,7 +65,7 @@ def test_a_trainee_fails_then_passes_and_the_lesson_completes(client, world, cur
     wrong = {f"q-{qid}": [sorted(choices - correct)[0]] for qid, choices, correct in spec.questions}
     page = _submit(client, lesson, check_id, {"token": token, **wrong}).content.decode()
     assert "You scored 0%; the pass mark is 50%" in page
-    assert "Not correct:" in page
+    assert "Not correct." in page
 
     client.post(reverse("courses:lesson_read", args=[lesson.pk]))
     assert LessonProgress.objects.get(lesson_id=lesson.pk).completed_at is None
@@ -211,7 +211,8 @@ def test_coursework_status_per_outcome(client, world, curriculum):
     _submit(client, lessons[0], check_id, {"token": token, **_right(spec)})
     status = coursework_status_for([world.enrolment_a])[world.enrolment_a.pk]
     assert (status["K3"].lessons_done, status["K3"].lessons_total) == (1, 2)
-    assert (status["K1"].lessons_done, status["K1"].checks_passed, status["K1"].checks_total) == (0, 1, 2)
+    # Passing a lesson's only check completes it (issue 19: no separate "mark as read").
+    assert (status["K1"].lessons_done, status["K1"].checks_passed, status["K1"].checks_total) == (1, 1, 2)
     assert status["K4"].lessons_total == 0 and not status["K4"].complete
     assert "E1" not in status and "C1" in status
 
@@ -311,7 +312,8 @@ def test_the_lesson_page_shows_the_readers_own_progress(client, world, curriculu
     assert "Passed" in page_a and "1 of 3 lessons" in page_a
     client.force_login(world.trainee_b)
     page_b = client.get(lesson.url).content.decode()
-    assert "Mark as read" in page_b and "Passed" not in page_b and "0 of 3 lessons" in page_b
+    assert "Pass the knowledge check above to complete this lesson." in page_b
+    assert "Passed" not in page_b and "0 of 3 lessons" in page_b
     assert "Complete" not in page_b
     assert not LessonProgress.objects.filter(enrolment=world.enrolment_b, completed_at__isnull=False).exists()
 
