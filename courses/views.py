@@ -18,6 +18,7 @@ from core.access import (
 from core.forms import add_service_errors
 
 from . import selectors, services
+from .hooks import trainee_progress
 from .learning_forms import ApplicationForm, DecisionForm, ReflectionForm
 from .models import Application, Program
 from .permissions import can_read_curriculum
@@ -38,6 +39,10 @@ def trainee_home(request):
 @access(TRAINER)
 def trainer_home(request):
     caseload = selectors.trainer_caseload(trainer=request.user)
+    progress = trainee_progress([row["enrolment"].pk for group in caseload for row in group["rows"]])
+    for group in caseload:
+        for row in group["rows"]:
+            row["progress"] = progress.get(row["enrolment"].pk)
     return render(request, "courses/trainer_home.html", {"caseload": caseload})
 
 

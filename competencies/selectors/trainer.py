@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from consultation.models import ConsultationSession
 from courses.models import Enrolment, Reflection
 
-from ..models import EvidenceItem
-from .records import EnrolmentRecord, OutcomeRecord, outcome_record
+from ..models import EvidenceItem, Outcome
+from .records import EnrolmentRecord, OutcomeRecord, outcome_record, outcome_records_for
 
 
 @dataclass
@@ -77,3 +77,49 @@ def _attach_reflections(record: EnrolmentRecord) -> None:
     )
     for item in items:
         item.reflection_text = texts.get(item.reflection_id, "")
+
+
+@dataclass(slots=True)
+class HoursProgress:
+    """Confirmed consultation minutes against what one experience outcome needs."""
+
+    code: str
+    confirmed_minutes: int
+    needed_minutes: int
+
+    @property
+    def confirmed_hours(self) -> float:
+        return self.confirmed_minutes / 60
+
+    @property
+    def needed_hours(self) -> float:
+        return self.needed_minutes / 60
+
+    @property
+    def met(self) -> bool:
+        return self.confirmed_minutes >= self.needed_minutes
+
+
+@dataclass(slots=True)
+class TraineeProgress:
+    """How far one enrolment has come: outcomes met of all, hours per experience outcome."""
+
+    met: int
+    total: int
+    hours: list[HoursProgress]
+
+
+def trainee_progress_for(enrolment_ids) -> dict[int, TraineeProgress]:
+    """Each enrolment's progress, from the set form of the records (``outcome_records_for``),
+    so a trainer's whole caseload costs the same queries as one trainee."""
+    return {
+        pk: TraineeProgress(
+            met=record.met_count,
+            total=len(record.outcomes),
+            hours=[
+                HoursProgress(item.code, item.minutes_confirmed, item.minutes_needed)
+                for item in record.outcomes if item.outcome.evidence_rule == Outcome.EvidenceRule.HOURS
+            ],
+        )
+        for pk, record in outcome_records_for(enrolment_ids).items()
+    }
