@@ -126,7 +126,7 @@ class ProgramViewSet(ListingQueryMixin, ModelViewSet):
         "name", "slug", "summary", "ce_hours", "framework", "knowledge_signoffs",
         "competency_signoffs",
         "session_min_minutes", "session_max_minutes", "pending_reminder_days",
-        "credential_valid_months",
+        "credential_valid_months", "signature_image", "signatory", "seal_image",
     ]
     list_display = ["name", "ce_hours", "framework"]
     search_fields = ["name", "summary"]
