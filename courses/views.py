@@ -1,7 +1,10 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 
 from audit.models import AuditEvent
@@ -190,8 +193,15 @@ def application_decide(request, application_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data["decision"] == "approve":
-                services.application_approve(actor=request.user, application=application)
-                messages.success(request, f"{application.applicant} is enrolled in {application.cohort}.")
+                enrolment = services.application_approve(actor=request.user, application=application)
+                messages.success(request, f"{application.applicant} is enrolled in {application.cohort}. "
+                                          "Now assign their trainers.")
+                # Straight on to the next step: an enrolment without trainers cannot
+                # ask for review or log hours.
+                return redirect(
+                    f"{reverse('courses_trainerassignment:add')}?"
+                    + urlencode({"trainee": enrolment.trainee_id, "cohort": enrolment.cohort_id})
+                )
             else:
                 services.application_decline(
                     actor=request.user, application=application, reason=form.cleaned_data["reason"]

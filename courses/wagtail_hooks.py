@@ -18,7 +18,7 @@ from audit.services import audit_record
 from cms import hooks as cms_hooks
 from cms.documents import document_is_public
 from core.admin_search import BoundedSearchIndexView
-from core.forms import add_service_errors
+from core.forms import add_service_errors, posted_int
 
 from . import selectors, services
 from .admin_forms import (
@@ -86,6 +86,14 @@ class EnrolmentEdit(ServiceSaveMixin, generic.EditView):
 
 
 class AssignmentCreate(ServiceSaveMixin, generic.CreateView):
+    def get_initial(self):
+        # Approving an application leads here with the new trainee and cohort chosen.
+        initial = super().get_initial()
+        for name in ("trainee", "cohort"):
+            if (value := posted_int(self.request.GET, name)) is not None:
+                initial[name] = value
+        return initial
+
     def save_instance(self):
         data = self.form.cleaned_data
         return services.assignment_create(
