@@ -49,6 +49,15 @@ def _decision(words: dict) -> str:
     return "{actor} marked {outcome} “not yet” for {trainee}"
 
 
+def _of_trainee(base: str, tail: str = "") -> Callable[[dict], str]:
+    """``base`` with "for <trainee>" when someone else acted for them (a trainee logging
+    their own hours reads "Jordan Ellis logged 60 minutes…", not "…for Jordan Ellis")."""
+    def template(words: dict) -> str:
+        mine = words.get("trainee") in (None, words.get("actor"))
+        return base + ("" if mine else " for {trainee}") + tail
+    return template
+
+
 def _role_change(granted: bool):
     return (lambda words: "{actor} gave {target} the {role} role") if granted else (
         lambda words: "{actor} took the {role} role from {target}")
@@ -59,15 +68,15 @@ _TRAINEE = {"trainee": "enrolment__trainee"}
 for _verb, _template, _people in [
     ("signoff.decided", _decision, _TRAINEE),
     ("signoff.requested", "{trainee} asked for review of {outcome}", _TRAINEE),
-    ("evidence.added", "{actor} added evidence to {outcome} for {trainee}: {target}", _TRAINEE),
-    ("consultation.logged", "{actor} logged {minutes} minutes of consultation ({category}) for {trainee}",
+    ("evidence.added", _of_trainee("{actor} added evidence to {outcome}", ": {target}"), _TRAINEE),
+    ("consultation.logged", _of_trainee("{actor} logged {minutes} minutes of consultation ({category})"),
      _TRAINEE),
     ("consultation.confirmed", "{actor} confirmed {minutes} minutes of consultation ({category}) for {trainee}",
      _TRAINEE),
     ("consultation.disputed", "{actor} disputed a consultation entry of {trainee}: {target}", _TRAINEE),
-    ("consultation.withdrawn", "{actor} withdrew a consultation entry of {trainee}: {target}", _TRAINEE),
-    ("consultation.resubmitted", "{actor} resubmitted a consultation entry of {trainee}: {target}", _TRAINEE),
-    ("consultation.correction_logged", "{actor} logged a correction to a consultation entry of {trainee}",
+    ("consultation.withdrawn", _of_trainee("{actor} withdrew a consultation entry", ": {target}"), _TRAINEE),
+    ("consultation.resubmitted", _of_trainee("{actor} resubmitted a consultation entry", ": {target}"), _TRAINEE),
+    ("consultation.correction_logged", _of_trainee("{actor} logged a correction to a consultation entry"),
      _TRAINEE),
     ("consultation.group_logged",
      "{actor} logged a group consultation of {minutes} minutes ({category}) for {trainees} trainees", {}),

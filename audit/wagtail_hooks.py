@@ -67,7 +67,6 @@ class AuditEventViewSet(ModelViewSet):
             get_title_id=lambda event: f"event-{event.pk}",
         ),
         Column("occurred_at", label="When"),
-        Column("verb", label="Kind"),
     ]
     list_filter = ["verb", "target_type", "occurred_at"]
     search_fields = ["actor_email", "target_repr", "verb"]

@@ -44,7 +44,8 @@ def test_a_sign_off_reads_as_who_signed_off_what_for_whom(named):
 
 
 @pytest.mark.parametrize("verb, make, expected", [
-    ("evidence.added", None, "Jordan Ellis added evidence to C2 for Jordan Ellis: Written reflection: Written reflection"),
+    ("evidence.added", None, "Jordan Ellis added evidence to C2: Written reflection: Written reflection"),
+    ("consultation.logged", None, "Jordan Ellis logged 90 minutes of consultation (E1)"),
     ("consultation.confirmed", None, "Dr. Maya Okafor confirmed 90 minutes of consultation (E1) for Jordan Ellis"),
     ("assignment.created", None, None),
 ])
