@@ -41,6 +41,9 @@ class AuditIndexView(BoundedSearchIndexView):
 class AuditInspectView(InspectView):
     """The raw record, under the sentence it reads as."""
 
+    def get_page_subtitle(self):
+        return f"{self.object.occurred_at:%d %b %Y, %H:%M:%S} UTC"
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["sentence"] = sentence_for(self.object)
