@@ -7,6 +7,7 @@ changes nothing and prints the same logins.
 import datetime
 import io
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -193,12 +194,19 @@ class Command(BaseCommand):
         root.add_child(instance=home)
         site = Site.objects.filter(is_default_site=True).first()
         old_root = site.root_page if site else None
+        # The Wagtail site names the address SITE_URL serves, so Wagtail's own absolute
+        # links (its root URL, the admin's "view live") agree with the e-mails and the
+        # certificate's verify address.
+        address = urlsplit(settings.SITE_URL)
+        hostname = address.hostname or "localhost"
+        port = address.port or (443 if address.scheme == "https" else 80)
         if site is None:
-            Site.objects.create(hostname="localhost", root_page=home, is_default_site=True,
+            Site.objects.create(hostname=hostname, port=port, root_page=home, is_default_site=True,
                                 site_name="Kapstone")
         else:
             site.root_page = home
             site.site_name = "Kapstone"
+            site.hostname, site.port = hostname, port
             site.save()
         # Wagtail's own "Welcome to your new Wagtail site!" page is replaced, not kept.
         if old_root is not None and old_root.specific_class is Page and old_root.depth == 2:
