@@ -14,6 +14,11 @@ class RevokeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
         help_text="Shown to the trainee and kept in the audit trail; the public page shows only that it was revoked and when.",
     )
+    confirm = forms.BooleanField(
+        label="I understand that the certificate stops verifying at once and that a revocation "
+              "cannot be undone.",
+        error_messages={"required": "Tick this to confirm the revocation."},
+    )
 
 
 class MatrixFilterForm(forms.Form):

@@ -1,11 +1,17 @@
 """The certificate's PDF: its template, stylesheet and the outcome list's two columns.
 
+Every outcome is printed in full: a long framework takes a smaller type and, past that,
+a second page, but no statement is ever cut. The program's signature and seal are
+embedded as data (never fetched by URL: they are not served at all), and the verify
+address is the site's own (``SITE_URL``), the one the QR code names.
+
 WeasyPrint balances a CSS multi-column list by laying it out again and again, which
 cost about 90 ms of CPU per certificate, half of its PDF. The outcomes are split into
 two columns here instead, by their estimated height, and the template sets them side
 by side in a fixed two-cell table.
 """
 
+import base64
 import math
 import threading
 from dataclasses import dataclass
@@ -19,12 +25,17 @@ from . import badge
 from .qr import qr_svg_data_uri
 
 CATEGORIES = {"K": "Knowledge", "C": "Competencies", "E": "Experience"}
-LABEL_CHARS = 150  # an outcome's label is cut to this in the PDF
 # Estimates of the layout, in lines of an outcome's text: the characters that fit on
 # one line of a column, the gap below each outcome and the room a heading takes.
 LINE_CHARS = 60
 ITEM_GAP = 0.2
 HEADING_LINES = 2.5
+# The layouts tried in turn, the first that fits on one page kept: the page filled with
+# the signatures at its foot in the usual type, then in a smaller type, and for a list
+# too long for that, the list flowing on to a second page (whose table cells continue
+# across the break; a one-page frame's would not). Most certificates take the first.
+LAYOUTS = ({"one_page": True, "compact": False}, {"one_page": True, "compact": True},
+           {"one_page": False, "compact": True})
 
 
 @dataclass
@@ -45,12 +56,22 @@ def outcomes_by_category(snapshot: dict) -> dict[str, list[str]]:
         if requirement["key"].startswith("outcome:") and requirement["met"]:
             code = requirement["key"].split(":", 1)[1]
             category = CATEGORIES.get(code[0], "Outcomes")
-            grouped.setdefault(category, []).append(_cut(requirement["label"]))
+            grouped.setdefault(category, []).append(requirement["label"])
     return grouped
 
 
-def _cut(label: str) -> str:
-    return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
+def image_data_uri(file) -> str | None:
+    """A stored certificate image (a program's signature or seal) as a data URI, or
+    None when there is none or its file is gone: the PDF then goes without it."""
+    if not file:
+        return None
+    try:
+        with file.open("rb") as handle:
+            data = handle.read()
+    except (FileNotFoundError, OSError):
+        return None
+    mime = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def outcome_columns(grouped: dict[str, list[str]]) -> tuple[list[OutcomeGroup], list[OutcomeGroup]]:
@@ -105,17 +126,26 @@ def certificate_pdf(certificate) -> bytes:
     from weasyprint import HTML
 
     hours = hours_progress(certificate.enrolment)
+    program = certificate.enrolment.cohort.program
+    grouped = outcomes_by_category(certificate.snapshot)
 
-    html = render_to_string("certificates/certificate_pdf.html", {
+    context = {
         "certificate": certificate,
         "enrolment": certificate.enrolment,
-        "program": certificate.enrolment.cohort.program,
-        "outcome_columns": outcome_columns(outcomes_by_category(certificate.snapshot)),
+        "program": program,
+        "outcome_columns": outcome_columns(grouped),
+        "signature": image_data_uri(program.signature_image),
+        "seal": image_data_uri(program.seal_image),
         "hours": hours,
         "qr": qr_svg_data_uri(certificate.get_verify_url()),
         "statement": badge.NO_LICENSE_STATEMENT,
-    })
+    }
     fonts, stylesheet = _weasyprint()
-    return HTML(string=html, base_url=settings.SITE_URL).write_pdf(
-        stylesheets=[stylesheet], font_config=fonts
-    )
+    for layout in LAYOUTS:
+        html = render_to_string("certificates/certificate_pdf.html", {**context, **layout})
+        document = HTML(string=html, base_url=settings.SITE_URL).render(
+            stylesheets=[stylesheet], font_config=fonts
+        )
+        if len(document.pages) == 1:
+            break
+    return document.write_pdf()

@@ -27,6 +27,7 @@ from .forms import DecisionForm, EvidenceEditForm, EvidenceForm, ReviewRequestFo
 from .models import EvidenceItem, Outcome, SignOffRequest
 from .permissions import evidence_visible_to, requests_for_trainer
 from .selectors import lessons_to_complete, outcome_record, outcome_records_for
+from .selectors.trainer import trainer_record
 
 
 @access(TRAINEE)
@@ -162,19 +163,30 @@ QUEUE_REQUESTS_PER_PAGE = 25
 QUEUE_ENTRIES_PER_PAGE = 25
 
 
-@access(TRAINER)
-def trainer_trainee(request, enrolment_id: int):
+def _trainer_scope(user):
     # Only through the trainer's own scope: an unassigned trainer gets a 404 at once.
-    scope = enrolments_visible_to(request.user).for_trainer(request.user).with_people()
-    enrolment = get_visible_or_404(request, scope, pk=enrolment_id)
+    return enrolments_visible_to(user).for_trainer(user).with_people()
+
+
+def _trainer_record_page(request, enrolment, *, decision=None):
+    """The trainee's record as their trainer sees it; ``decision`` is a refused decision
+    (its outcome code and bound form), shown again with what the trainer chose."""
     return render(
         request,
         "competencies/trainer_trainee.html",
         {
             "enrolment": enrolment_detail(enrolment=enrolment),
-            "record": outcome_record(enrolment) if enrolment.framework_version_id else None,
+            "view": trainer_record(enrolment=enrolment, trainer=request.user),
+            "decision": decision,
+            "next": safe_next(request, "") or reverse("competencies:trainer_trainee", args=[enrolment.pk]),
         },
     )
+
+
+@access(TRAINER)
+def trainer_trainee(request, enrolment_id: int):
+    enrolment = get_visible_or_404(request, _trainer_scope(request.user), pk=enrolment_id)
+    return _trainer_record_page(request, enrolment)
 
 
 @access(TRAINER)
@@ -208,35 +220,31 @@ def trainer_queue(request):
 
 @access(TRAINER, methods=POST)
 def trainer_decide(request, enrolment_id: int, code: str):
-    # Through the trainer's own scope: unassigned trainers get a 404 at once.
-    enrolment = get_visible_or_404(
-        request, Enrolment.objects.for_trainer(request.user).select_related("trainee", "cohort"),
-        pk=enrolment_id,
-    )
+    enrolment = get_visible_or_404(request, _trainer_scope(request.user), pk=enrolment_id)
     form = DecisionForm(request.POST)
     back = safe_next(request, "competencies:trainer_queue")
-    if not form.is_valid():
-        messages.error(request, "Choose met or not yet.")
-        return redirect(back)
-    data = form.cleaned_data
-    pending = None
-    if data["request_id"]:
-        pending = requests_for_trainer(request.user).filter(pk=data["request_id"]).first()
-        if pending is None:
-            messages.error(request, "This request has already been decided or is not yours to decide.")
+    if form.is_valid():
+        data = form.cleaned_data
+        pending = None
+        if data["request_id"]:
+            pending = requests_for_trainer(request.user).filter(pk=data["request_id"]).first()
+            if pending is None:
+                messages.error(request, "This request has already been decided or is not yours to decide.")
+                return redirect(back)
+        try:
+            signoff = services.signoff_decide(
+                trainer=request.user, enrolment=enrolment, outcome_code=code,
+                decision=data["decision"], comment=data["comment"], request=pending,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, f"{code} for {enrolment.trainee}: {signoff.get_decision_display().lower()}."
+            )
             return redirect(back)
-    try:
-        signoff = services.signoff_decide(
-            trainer=request.user, enrolment=enrolment, outcome_code=code,
-            decision=data["decision"], comment=data["comment"], request=pending,
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request, f"{code} for {enrolment.trainee}: {signoff.get_decision_display().lower()}."
-        )
-    return redirect(back)
+    # Shown again on the trainee's record, beside the outcome, with the choice kept.
+    return _trainer_record_page(request, enrolment, decision={"code": code, "form": form})
 
 
 @access(PROGRAM_ADMIN)

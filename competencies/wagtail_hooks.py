@@ -15,9 +15,11 @@ from wagtail.admin.menu import MenuItem
 
 from cms import hooks as cms_hooks
 from core.access import GET, GET_POST, POST, PROGRAM_ADMIN, Policy, enforce
+from courses import hooks as courses_hooks
 
 from . import admin_views
 from .selectors import framework_codes, outcome_code_choices, outcomes_by_category
+from .selectors.trainer import trainee_progress_for
 
 
 class _PolicyFirstPattern(URLPattern):
@@ -96,3 +98,11 @@ def lesson_outcome_codes(program):
     if program.framework_id is None:
         return None
     return framework_codes(framework_id=program.framework_id)
+
+
+# --- What courses' pages ask (courses.hooks) -------------------------------------
+
+
+@hooks.register(courses_hooks.TRAINEE_PROGRESS)
+def caseload_progress(enrolment_ids):
+    return trainee_progress_for(enrolment_ids)

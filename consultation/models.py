@@ -30,6 +30,15 @@ class ConsultationSessionQuerySet(models.QuerySet):
         """Everything but the notes, for lists, totals and exports."""
         return self.defer("notes")
 
+    def same_session(self, *, trainer, date, start_time, category):
+        """Entries that already stand for this session: same trainer, date, start and
+        category, not withdrawn, and neither a reversal nor replaced by a confirmed
+        correction (a correction of a replaced entry may keep its date and time)."""
+        return self.filter(
+            trainer=trainer, date=date, start_time=start_time, category=category,
+            reverses__isnull=True, reversal__isnull=True,
+        ).exclude(status=ConsultationSession.Status.WITHDRAWN)
+
 
 class ConsultationKind(models.TextChoices):
     """What a consultation is about. An experience outcome of a framework version names

@@ -97,3 +97,13 @@ def hours_progress(enrolment, requirements: list[HoursRequirement] | None = None
             "needed": requirement.minutes_required, "confirmed": confirmed, "pending": pending,
         })
     return progress
+
+
+def group_session_already_logged(*, trainer, enrolment_ids, date, start_time, category) -> set[int]:
+    """Which of these enrolments already have this session in their log (the entries
+    ``group_session_log`` would refuse as duplicates), in one query, for the preview."""
+    return set(
+        ConsultationSession.objects.same_session(
+            trainer=trainer, date=date, start_time=start_time, category=category,
+        ).filter(enrolment_id__in=list(enrolment_ids)).values_list("enrolment_id", flat=True)
+    )

@@ -62,6 +62,9 @@ def category_problem(category: str, requirements) -> str | None:
         f"{r.code} ({r.kind_label.lower()})" for r in requirements) + "."
 
 
+ALREADY_LOGGED = "This session is already in your log (same trainer, date, start and category)."
+
+
 def _validate(*, enrolment, trainer, date, start_time, minutes, category, exclude=()) -> str:
     """Check an entry against the enrolment's rules; returns the kind of consultation its
     category (an experience outcome of the pinned framework version) names."""
@@ -86,16 +89,13 @@ def _validate(*, enrolment, trainer, date, start_time, minutes, category, exclud
         errors["trainer"] = f"{trainer} was not assigned to you on {date:%d %b %Y}."
     if errors:
         raise ValidationError(errors)
-    # An entry a confirmed correction has replaced (it has a reversal) no longer stands,
-    # so a correction of that correction may keep the session's date and time.
-    duplicate = ConsultationSession.objects.filter(
-        enrolment=enrolment, trainer=trainer, date=date, start_time=start_time, category=category,
-        reverses__isnull=True, reversal__isnull=True,
-    ).exclude(status=ConsultationSession.Status.WITHDRAWN)
+    duplicate = ConsultationSession.objects.same_session(
+        trainer=trainer, date=date, start_time=start_time, category=category,
+    ).filter(enrolment=enrolment)
     if exclude:
         duplicate = duplicate.exclude(pk__in=[pk for pk in exclude if pk])
     if duplicate.exists():
-        raise ValidationError("This session is already in your log (same trainer, date, start and category).")
+        raise ValidationError(ALREADY_LOGGED)
     return next(r.kind for r in requirements if r.code == category)
 
 
@@ -330,21 +330,31 @@ def _log_correction(actor, original, values):
 
 @transaction.atomic
 def group_session_log(*, trainer, enrolments, date, minutes, category, start_time=None,
-                      modality=ConsultationSession.Modality.VIDEO, case_reference="") -> list[ConsultationSession]:
+                      modality=ConsultationSession.Modality.VIDEO, case_reference="",
+                      skip_logged: bool = False) -> list[ConsultationSession]:
     """A trainer logs one group session for several of their assigned trainees; each
-    gets an entry already confirmed by that trainer."""
+    gets an entry already confirmed by that trainer.
+
+    With ``skip_logged`` (the trainer has seen the preview and confirmed) a trainee who
+    already has this session in their log is left as they are and the others are saved;
+    the check runs under each trainee's row lock, so an entry logged between preview and
+    confirmation is skipped too. Without it, such a trainee refuses the whole batch.
+    """
     enrolments = list(enrolments)
     if len(enrolments) < 2:
         raise ValidationError({"trainees": "Choose at least two trainees for a group session."})
     group = new_group_id()
     now = timezone.now()
-    created = []
+    created, skipped = [], []
     for enrolment in enrolments:
         enrolment = _lock_enrolment(enrolment)
         try:
             kind = _validate(enrolment=enrolment, trainer=trainer, date=date,
                              start_time=start_time, minutes=minutes, category=category)
         except ValidationError as error:
+            if skip_logged and error.messages == [ALREADY_LOGGED]:
+                skipped.append(enrolment)
+                continue
             raise ValidationError(f"{enrolment.trainee}: {' '.join(error.messages)}") from error
         created.append(ConsultationSession.objects.create(
             enrolment=enrolment, trainer=trainer, date=date, start_time=start_time,
@@ -353,9 +363,12 @@ def group_session_log(*, trainer, enrolments, date, minutes, category, start_tim
             status=ConsultationSession.Status.CONFIRMED, decided_at=now, logged_by=trainer,
             group=group,
         ))
+    if not created:
+        raise ValidationError("Every trainee you chose already has this session in their log; nothing was saved.")
     audit_record(verb="consultation.group_logged", target=created[0], actor=trainer,
                  details={"group": str(group), "trainees": len(created), "minutes": minutes,
-                          "category": category})
+                          "category": category,
+                          "skipped_already_logged": [e.pk for e in skipped]})
     for session in created:
         notify(session.enrolment.trainee.email, "consultation_group_session_recorded", {
             "trainer": str(trainer), "minutes": minutes, "category": category, "date": date,

@@ -29,7 +29,13 @@ from . import services
 from .forms import DisputeForm, GroupSessionForm, SessionForm
 from .models import ConsultationSession, HoursExport
 from .permissions import sessions_visible_to
-from .selectors import hours_progress, hours_requirements, hours_requirements_for, minutes_for
+from .selectors import (
+    group_session_already_logged,
+    hours_progress,
+    hours_requirements,
+    hours_requirements_for,
+    minutes_for,
+)
 
 
 def _enrolment_of(user) -> Enrolment:
@@ -194,21 +200,45 @@ def session_dispute(request, session_id: int):
 
 @access(TRAINER, methods=GET_POST)
 def group_session(request):
+    """Two steps: the trainer fills in the session and sees who would get an entry (a
+    trainee already logged for that session is marked and left out); nothing is saved
+    until they confirm that preview."""
     enrolments = Enrolment.objects.for_trainer(request.user).active().select_related("trainee", "cohort")
     by_code = {}
     for requirements in hours_requirements_for(list(enrolments.values_list("pk", flat=True))).values():
         for requirement in requirements:
             by_code.setdefault(requirement.code, requirement)
-    form = GroupSessionForm(request.POST or None, enrolments=enrolments, requirements=list(by_code.values()))
-    if request.method == "POST" and form.is_valid():
+    editing = request.method == "POST" and "change" in request.POST
+    form = GroupSessionForm(request.POST if request.method == "POST" else None,
+                            enrolments=enrolments, requirements=list(by_code.values()))
+    if request.method == "POST" and not editing and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
-            created = services.group_session_log(trainer=request.user, enrolments=data.pop("trainees"), **data)
-        except ValidationError as error:
-            add_service_errors(form, error)
+        chosen = list(data.pop("trainees"))
+        if request.POST.get("step") == "confirm":
+            try:
+                created = services.group_session_log(
+                    trainer=request.user, enrolments=chosen, skip_logged=True, **data,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                left_out = len(chosen) - len(created)
+                messages.success(request, f"Group session recorded for {len(created)} trainees"
+                                 + (f"; {left_out} already logged for that session left as they were." if left_out
+                                    else "."))
+                return redirect("courses:trainer_home")
         else:
-            messages.success(request, f"Group session recorded for {len(created)} trainees.")
-            return redirect("courses:trainer_home")
+            logged = group_session_already_logged(
+                trainer=request.user, enrolment_ids=[e.pk for e in chosen], date=data["date"],
+                start_time=data["start_time"], category=data["category"],
+            )
+            rows = [{"enrolment": e, "logged": e.pk in logged} for e in chosen]
+            return render(request, "consultation/group_session_preview.html", {
+                "form": form, "rows": rows, "to_save": sum(not r["logged"] for r in rows),
+                "category": by_code.get(data["category"]), "data": data,
+                "posted": [(name, value) for name in form.fields for value in request.POST.getlist(name)],
+            })
+    # Back from the preview ("Change"), the form comes again with what was entered.
     return render(request, "consultation/group_session.html", {"form": form})
 
 

@@ -1,7 +1,10 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 
 from audit.models import AuditEvent
@@ -19,6 +22,7 @@ from core.access import (
 from core.forms import add_service_errors
 
 from . import selectors, services
+from .hooks import trainee_progress
 from .learning_forms import ApplicationForm, DecisionForm, GrantAttemptForm, ReflectionForm
 from .models import Application, Program
 from .permissions import can_read_curriculum, enrolments_grantable_by
@@ -39,6 +43,10 @@ def trainee_home(request):
 @access(TRAINER)
 def trainer_home(request):
     caseload = selectors.trainer_caseload(trainer=request.user)
+    progress = trainee_progress([row["enrolment"].pk for group in caseload for row in group["rows"]])
+    for group in caseload:
+        for row in group["rows"]:
+            row["progress"] = progress.get(row["enrolment"].pk)
     return render(request, "courses/trainer_home.html", {"caseload": caseload})
 
 
@@ -218,8 +226,15 @@ def application_decide(request, application_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data["decision"] == "approve":
-                services.application_approve(actor=request.user, application=application)
-                messages.success(request, f"{application.applicant} is enrolled in {application.cohort}.")
+                enrolment = services.application_approve(actor=request.user, application=application)
+                messages.success(request, f"{application.applicant} is enrolled in {application.cohort}. "
+                                          "Now assign their trainers.")
+                # Straight on to the next step: an enrolment without trainers cannot
+                # ask for review or log hours.
+                return redirect(
+                    f"{reverse('courses_trainerassignment:add')}?"
+                    + urlencode({"trainee": enrolment.trainee_id, "cohort": enrolment.cohort_id})
+                )
             else:
                 services.application_decline(
                     actor=request.user, application=application, reason=form.cleaned_data["reason"]

@@ -18,7 +18,7 @@ from audit.services import audit_record
 from cms import hooks as cms_hooks
 from cms.documents import document_is_public
 from core.admin_search import BoundedSearchIndexView
-from core.forms import add_service_errors
+from core.forms import add_service_errors, posted_int
 
 from . import selectors, services
 from .admin_forms import (
@@ -87,6 +87,14 @@ class EnrolmentEdit(ServiceSaveMixin, generic.EditView):
 
 
 class AssignmentCreate(ServiceSaveMixin, generic.CreateView):
+    def get_initial(self):
+        # Approving an application leads here with the new trainee and cohort chosen.
+        initial = super().get_initial()
+        for name in ("trainee", "cohort"):
+            if (value := posted_int(self.request.GET, name)) is not None:
+                initial[name] = value
+        return initial
+
     def save_instance(self):
         data = self.form.cleaned_data
         return services.assignment_create(
@@ -127,7 +135,7 @@ class ProgramViewSet(ListingQueryMixin, ModelViewSet):
         "name", "slug", "summary", "ce_hours", "framework", "knowledge_signoffs",
         "competency_signoffs",
         "session_min_minutes", "session_max_minutes", "pending_reminder_days",
-        "credential_valid_months",
+        "credential_valid_months", "signature_image", "signatory", "seal_image",
     ]
     list_display = ["name", "ce_hours", "framework"]
     search_fields = ["name", "summary"]

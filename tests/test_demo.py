@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import override_settings
+from wagtail.models import Site
 
 from accounts.models import User
 from audit.models import AuditEvent
@@ -53,6 +54,8 @@ def test_demo_prints_the_logins_last_at_the_sites_address(capsys):
     assert "Content-Type" not in out[logins:]
     assert "Sign in at http://127.0.0.1:8123/accounts/login/" in out[logins:]
     assert ":8000" not in out[logins:]
+    # Wagtail's site answers at that address too, so its links agree with SITE_URL's.
+    assert Site.objects.get(is_default_site=True).root_url == "http://127.0.0.1:8123"
     assert out.rstrip().endswith("/verify/<code>/.")
 
 

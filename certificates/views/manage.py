@@ -94,10 +94,9 @@ def issue(request, cohort_id: int):
 @access(PROGRAM_ADMIN)
 def certificate_detail(request, certificate_id: int):
     certificate = get_object_or_404(Certificate.objects.with_people(), pk=certificate_id)
-    form = RevokeForm()
     history = Certificate.objects.filter(enrolment=certificate.enrolment).order_by("-issued_at")
     return render(request, "certificates/detail.html", {
-        "certificate": certificate, "form": form, "history": history,
+        "certificate": certificate, "history": history,
         "refusal": _reissue_refusal(request.user, certificate),
     })
 
@@ -110,11 +109,16 @@ def _reissue_refusal(user, certificate) -> str:
     return refusal_text(reasons) if reasons else ""
 
 
-@access(PROGRAM_ADMIN, methods=POST)
+@access(PROGRAM_ADMIN, methods=GET_POST)
 def revoke(request, certificate_id: int):
+    """A page of its own: what revoking does, the reason the trainee will read and a
+    confirmation, so a certificate is never revoked by a single click."""
     certificate = get_object_or_404(Certificate.objects.with_people(), pk=certificate_id)
-    form = RevokeForm(request.POST)
-    if form.is_valid():
+    if not certificate.is_live:
+        messages.info(request, f"Certificate {certificate.serial} is already revoked.")
+        return redirect("certificates:detail", certificate.pk)
+    form = RevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
             services.certificate_revoke(actor=request.user, certificate=certificate,
                                         reason=form.cleaned_data["reason"])
@@ -125,11 +129,8 @@ def revoke(request, certificate_id: int):
         else:
             messages.success(request, f"Certificate {certificate.serial} revoked; the trainee has been told.")
             return redirect("certificates:detail", certificate.pk)
-    history = Certificate.objects.filter(enrolment=certificate.enrolment).order_by("-issued_at")
-    return render(request, "certificates/detail.html", {
-        "certificate": certificate, "form": form, "history": history,
-        "refusal": _reissue_refusal(request.user, certificate),
-    }, status=400)
+    return render(request, "certificates/revoke.html", {"certificate": certificate, "form": form},
+                  status=400 if request.method == "POST" else 200)
 
 
 @access(PROGRAM_ADMIN, methods=POST)

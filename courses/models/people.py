@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from audit.appendonly import AppendOnlyModel, AppendOnlyQuerySet
 
+from ..images import certificate_image_upload_to, validate_certificate_image
+
 
 class Program(models.Model):
     """A certificate program, e.g. the postgraduate certificate in KAP."""
@@ -45,6 +47,22 @@ class Program(models.Model):
         "certificates valid for (months)", null=True, blank=True,
         help_text="Certificates issued from now on expire this many months after issue "
                   "(their credential's validUntil); renewal is a re-issue. Empty: they do not expire.",
+    )
+    signature_image = models.FileField(
+        "signature on certificates", upload_to=certificate_image_upload_to, blank=True, max_length=200,
+        validators=[validate_certificate_image],
+        help_text="A PNG or JPEG of up to 1 MB, ideally on a transparent or white background. "
+                  "It is printed on this program's certificate PDFs and never served on its own.",
+    )
+    signatory = models.CharField(
+        "name under the signature", max_length=200, blank=True,
+        help_text="Who signs, with their title, e.g. \u201cDr. Ada Lane, Program director\u201d.",
+    )
+    seal_image = models.FileField(
+        "seal on certificates", upload_to=certificate_image_upload_to, blank=True, max_length=200,
+        validators=[validate_certificate_image],
+        help_text="The program's seal or logo: a PNG or JPEG of up to 1 MB, printed on its certificate "
+                  "PDFs and never served on its own.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -101,7 +101,7 @@ def test_revoking_a_certificate_writes_one_event(complete, client, django_captur
     new = NewEvents()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("certificates:revoke", args=[certificate.pk]),
-                    {"reason": "License suspended by the board."})
+                    {"reason": "License suspended by the board.", "confirm": "on"})
     event = new.one("certificate.revoked")
     assert [e.verb for e in new.all()] == ["certificate.revoked"]
     assert event.actor == complete.admin and _target(event, certificate) and _verifies()

@@ -237,12 +237,17 @@ def test_verify_form_explains_bad_input(db, client, text, message):
 def test_admin_revokes_with_a_reason_through_the_page_and_can_reissue(issued, login, django_capture_on_commit_callbacks):
     client = login(issued.admin)
     detail = reverse("certificates:detail", args=[issued.certificate.pk])
-    response = client.post(reverse("certificates:revoke", args=[issued.certificate.pk]), {"reason": ""})
+    revoke = reverse("certificates:revoke", args=[issued.certificate.pk])
+    # The certificate's page only leads to the revoke page; nothing there revokes.
+    page = client.get(detail).content.decode()
+    assert f'<a class="btn btn-outline-danger" href="{revoke}">Revoke this certificate…</a>' in page
+    assert f'action="{revoke}"' not in page
+    response = client.post(revoke, {"reason": "", "confirm": "on"})
     assert response.status_code == 400 and "This field is required" in response.content.decode()
     assert Certificate.objects.live().count() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("certificates:revoke", args=[issued.certificate.pk]),
-                               {"reason": "License suspended by the board."}, follow=True)
+        response = client.post(revoke, {"reason": "License suspended by the board.", "confirm": "on"},
+                               follow=True)
     assert response.redirect_chain[-1][0] == detail
     assert "revoked" in response.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
@@ -289,3 +294,27 @@ def test_status_list_answers_a_conditional_get_until_a_revocation_re_signs_it(is
     assert changed.status_code == 200 and changed["ETag"] != etag
     bits = status_list.decode(changed.json()["credentialSubject"]["encodedList"])
     assert status_list.bit_is_set(bits, issued.certificate.status_index)
+
+
+def test_revoking_asks_for_confirmation_and_says_what_it_does(issued, login):
+    client = login(issued.admin)
+    revoke = reverse("certificates:revoke", args=[issued.certificate.pk])
+    page = client.get(revoke).content.decode()
+    assert f"Revoke certificate {issued.certificate.serial}?" in page
+    assert "The certificate stops verifying at once" in page and "It cannot be undone." in page
+    assert "is told by e-mail, with your reason" in page
+    # A reason alone is not enough: the confirmation is asked for beside its box, and the
+    # reason typed is kept.
+    response = client.post(revoke, {"reason": "License suspended by the board."})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert '<div class="invalid-feedback" id="confirm-error">Tick this to confirm the revocation.</div>' in body
+    assert ">License suspended by the board.</textarea>" in body
+    assert Certificate.objects.live().count() == 1
+    response = client.post(revoke, {"reason": "License suspended by the board.", "confirm": "on"})
+    assert response.status_code == 302
+    assert not Certificate.objects.live().exists()
+    # Once revoked, the page sends the admin back to the certificate.
+    response = client.get(revoke, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("certificates:detail", args=[issued.certificate.pk])
+    assert "is already revoked" in response.content.decode()

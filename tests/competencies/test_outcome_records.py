@@ -293,7 +293,9 @@ def test_queue_and_records_run_fixed_queries(tracker, client, django_assert_num_
     with django_assert_num_queries(10):
         page = client.get(reverse("competencies:trainer_queue"))
     assert page.content.decode().count("Record decision") == n
-    with django_assert_num_queries(21):  # with the navigation's two queue counts
+    # the record's, the consultation entries waiting for this trainer (shown first), and
+    # the navigation's two queue counts
+    with django_assert_num_queries(22):
         client.get(reverse("competencies:trainer_trainee", args=[tracker.enrolment_a.pk]))
     client.force_login(tracker.trainee_a)
     _written(tracker)

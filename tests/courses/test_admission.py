@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from courses.models import Application, Enrolment
+from courses.models import Application, Enrolment, TrainerAssignment
 from factories.accounts import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +123,37 @@ def test_only_program_admins_decide(client, world, applicant):
         assert response.status_code == 403
     application.refresh_from_db()
     assert application.status == "pending"
+
+
+def test_approving_leads_straight_to_assigning_the_new_trainees_trainers(
+    client, world, applicant, django_capture_on_commit_callbacks
+):
+    client.force_login(applicant)
+    client.post(reverse("courses:apply", args=[world.cohort.program.slug]), _form(world))
+    application = Application.objects.get()
+    client.force_login(world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("courses:application_decide", args=[application.pk]),
+                               {"decision": "approve"})
+    enrolment = Enrolment.objects.get(trainee=applicant)
+    assert response.status_code == 302
+    assert response["Location"] == (
+        f"{reverse('courses_trainerassignment:add')}?trainee={applicant.pk}&cohort={enrolment.cohort_id}"
+    )
+    page = client.get(response["Location"])
+    assert "Now assign their trainers." in page.content.decode()
+    form = page.context["form"]
+    assert form["trainee"].value() == applicant.pk and form["cohort"].value() == enrolment.cohort_id
+    # Choosing the trainer is all that is left.
+    response = client.post(reverse("courses_trainerassignment:add"), {
+        "trainer": world.trainer_a.pk, "trainee": applicant.pk, "cohort": enrolment.cohort_id,
+        "role": "consultant", "starts_on": timezone.localdate().isoformat(),
+    })
+    assert response.status_code == 302
+    assert TrainerAssignment.objects.filter(trainer=world.trainer_a, trainee=applicant).exists()
+
+
+def test_the_assignment_screen_ignores_values_that_are_not_ids(client, world):
+    client.force_login(world.admin)
+    page = client.get(reverse("courses_trainerassignment:add") + "?trainee=x&cohort=-1")
+    assert page.status_code == 200 and page.context["form"]["trainee"].value() is None

@@ -2,7 +2,10 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from competencies import services as records
+from consultation import services as hours
 from factories.courses import CohortFactory, EnrolmentFactory, TrainerAssignmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +63,7 @@ def _grow(world, n):
     """Add n enrolled trainees, each assigned to trainer A in two roles, in a new cohort."""
     cohort = CohortFactory(program=world.cohort.program)
     for _ in range(n):
-        enrolment = EnrolmentFactory(cohort=cohort)
+        enrolment = EnrolmentFactory(cohort=cohort, framework_version=world.enrolment_a.framework_version)
         for role in ("assessor", "consultant"):
             TrainerAssignmentFactory(trainer=world.trainer_a, trainee=enrolment.trainee, cohort=cohort, role=role)
 
@@ -70,11 +73,16 @@ def test_trainer_home_query_count_is_fixed(client, world, django_assert_num_quer
     _grow(world, extra)
     client.force_login(world.trainer_a)
     client.get(reverse("courses:trainer_home"))  # warm the session
-    # session, user, roles, MFA check, assignments, enrolments; the navigation's queue
-    # count (review requests, consultation entries: config/context_processors.py)
-    with django_assert_num_queries(8):
+    # session, user, roles, MFA check, assignments, enrolments, and each trainee's
+    # progress from the records' set form (competencies.selectors.outcome_records_for,
+    # through courses.hooks): enrolments, outcomes, coursework, minutes, evidence,
+    # decisions, open requests; the navigation's queue count (review requests,
+    # consultation entries: config/context_processors.py)
+    with django_assert_num_queries(18):
         response = client.get(reverse("courses:trainer_home"))
-    assert response.content.decode().count("/trainer/trainees/") == extra + 1
+    page = response.content.decode()
+    assert page.count("/trainer/trainees/") == extra + 1
+    assert page.count("0 of 23</span>") == extra + 1
 
 
 @pytest.mark.parametrize("cohorts", [1, 12])
@@ -108,3 +116,19 @@ def test_trainee_home_with_curriculum_runs_fixed_queries(client, world, curricul
     with django_assert_num_queries(8):
         response = client.get(reverse("courses:trainee_home"))
     assert f"0 of {6 + 3 * extra_courses} lessons" in response.content.decode()
+
+
+def test_my_trainees_shows_each_trainees_outcomes_and_hours(client, world):
+    world.cohort.program.competency_signoffs = 1
+    world.cohort.program.save()
+    records.evidence_add(actor=world.trainee_a, enrolment=world.enrolment_a, outcome_code="C1",
+                                kind="written", text="A supervised session.")
+    records.signoff_decide(trainer=world.trainer_a, enrolment=world.enrolment_a, outcome_code="C1",
+                           decision="met", comment="", request=None)
+    session = hours.session_log(actor=world.trainee_a, enrolment=world.enrolment_a, trainer=world.trainer_a,
+                                date=timezone.localdate(), minutes=90, category="E1")
+    hours.session_confirm(trainer=world.trainer_a, session=session, revision=session.revision)
+    client.force_login(world.trainer_a)
+    page = client.get(reverse("courses:trainer_home")).content.decode()
+    assert '<progress class="d-block w-100" max="23" value="1"' in page and "1 of 23</span>" in page
+    assert "E1: 1.5 of 10 h" in page and "E2: 0 of" in page

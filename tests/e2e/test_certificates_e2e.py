@@ -51,8 +51,10 @@ def test_issue_download_verify_revoke(as_user, new_page, server, tmp_path):
     assert public.get_by_text("The credential checks out").is_visible()
 
     admin.get_by_role("link", name=serial).click()
+    admin.get_by_role("link", name="Revoke this certificate…").click()
     admin.get_by_label("Reason").fill("Issued in error during the demo.")
-    admin.get_by_role("button", name="Revoke this certificate").click()
+    admin.get_by_label(re.compile("I understand")).check()
+    admin.get_by_role("button", name=re.compile("^Revoke certificate")).click()
     assert admin.get_by_text(re.compile("revoked; the trainee has been told")).is_visible()
     server.mail_containing("was revoked")
 

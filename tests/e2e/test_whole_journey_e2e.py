@@ -356,8 +356,12 @@ def test_whole_journey(server, new_page, sign_in, totp_now, steps, tmp_path):
 
     # --- The admin revokes; verification then says revoked ---------------------------
     admin.get_by_role("link", name=serial).click()
+    admin.get_by_role("link", name="Revoke this certificate…").click()
+    expect(admin.get_by_role("heading", level=1)).to_contain_text("Revoke certificate")
     admin.get_by_label("Reason").fill("Issued before the license board's confirmation arrived.")
-    admin.get_by_role("button", name="Revoke this certificate").click()
+    admin.get_by_label(re.compile("I understand")).check()
+    steps.shot(admin, "admin-confirms-the-revocation")
+    admin.get_by_role("button", name=re.compile("^Revoke certificate")).click()
     expect(admin.get_by_text(re.compile("revoked; the trainee has been told"))).to_be_visible()
     expect(admin.get_by_role("heading", level=1)).to_contain_text("Revoked")
     steps.shot(admin, "admin-revoked-the-certificate")

@@ -200,3 +200,27 @@ def test_an_admin_moves_a_record_to_a_new_framework_version(world, curriculum):
     enrolment.refresh_from_db()
     assert enrolment.framework_version_id == v2.pk
     assert outcome_record(enrolment).get("C1").met  # the decision carried to the new version
+
+
+def test_a_group_session_confirmed_while_a_trainee_logs_it_leaves_one_entry_each(pair):
+    """The trainer confirms the preview while trainee A logs the same session herself:
+    whichever commits first, A has one entry for it and B gets the group's."""
+    from consultation import services
+    from consultation.models import ConsultationSession
+
+    admin, trainer, enrolment_a, cohort = pair
+    enrolment_b = EnrolmentFactory(cohort=cohort, framework_version=enrolment_a.framework_version)
+    for enrolment in (enrolment_a, enrolment_b):
+        TrainerAssignmentFactory(trainer=trainer, trainee=enrolment.trainee, cohort=cohort)
+    day, start = timezone.localdate() - datetime.timedelta(days=1), datetime.time(9, 0)
+    outcomes = race(
+        lambda: services.group_session_log(trainer=trainer, enrolments=[enrolment_a, enrolment_b], date=day,
+                                           start_time=start, minutes=60, category="E1", skip_logged=True),
+        lambda: services.session_log(actor=enrolment_a.trainee, enrolment=enrolment_a, trainer=trainer,
+                                     date=day, start_time=start, minutes=60, category="E1"),
+    )
+    assert outcomes[0][0] == "ok", outcomes
+    assert outcomes[1][0] in ("ok", "refused"), outcomes
+    standing = ConsultationSession.objects.same_session(trainer=trainer, date=day, start_time=start, category="E1")
+    assert standing.filter(enrolment=enrolment_a).count() == 1
+    assert standing.filter(enrolment=enrolment_b, format="group").count() == 1

@@ -7,6 +7,7 @@ changes nothing and prints the same logins.
 import datetime
 import io
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -30,6 +31,7 @@ from consultation.selectors import hours_requirements
 from core.roles import Role
 from courses import services
 from courses.models import Cohort, Enrolment, LessonProgress, Program, TrainerAssignment
+from demo.certificate_images import seal_png, signature_png
 from demo.completion import complete_enrolment, complete_lessons
 
 DEMO_PASSWORD = "kapstone-demo-pass"
@@ -79,6 +81,11 @@ class Command(BaseCommand):
                 "framework": version.framework,
             },
         )
+        if not program.signature_image or not program.seal_image:
+            program.signatory = program.signatory or "Dr. Helen Marsh, Program director"
+            program.signature_image.save("signature.png", signature_png(), save=False)
+            program.seal_image.save("seal.png", seal_png(), save=False)
+            services.program_save(program=program, actor=admin)
         today = timezone.localdate()
         cohort, _ = Cohort.objects.get_or_create(
             program=program,
@@ -187,12 +194,19 @@ class Command(BaseCommand):
         root.add_child(instance=home)
         site = Site.objects.filter(is_default_site=True).first()
         old_root = site.root_page if site else None
+        # The Wagtail site names the address SITE_URL serves, so Wagtail's own absolute
+        # links (its root URL, the admin's "view live") agree with the e-mails and the
+        # certificate's verify address.
+        address = urlsplit(settings.SITE_URL)
+        hostname = address.hostname or "localhost"
+        port = address.port or (443 if address.scheme == "https" else 80)
         if site is None:
-            Site.objects.create(hostname="localhost", root_page=home, is_default_site=True,
+            Site.objects.create(hostname=hostname, port=port, root_page=home, is_default_site=True,
                                 site_name="Kapstone")
         else:
             site.root_page = home
             site.site_name = "Kapstone"
+            site.hostname, site.port = hostname, port
             site.save()
         # Wagtail's own "Welcome to your new Wagtail site!" page is replaced, not kept.
         if old_root is not None and old_root.specific_class is Page and old_root.depth == 2:
