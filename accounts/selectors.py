@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.roles import Role
+from notifications.kinds import Delivery, Kind
 
 from .models import EmailChange, NameChangeRequest, User
 
@@ -45,3 +46,15 @@ def person_detail(*, user_id: int) -> User:
 
 def name_requests_pending() -> QuerySet[NameChangeRequest]:
     return NameChangeRequest.objects.pending().select_related("user")
+
+
+def latest_name_request(*, user: User) -> NameChangeRequest | None:
+    """The person's most recent name-change request (its state shows on their profile)."""
+    return user.name_change_requests.order_by("-requested_at", "-pk").first()
+
+
+
+def deliveries_of(*, user: User) -> dict[str, str]:
+    """How the person is e-mailed about each kind of notification, in one query."""
+    chosen = dict(user.notification_preferences.values_list("kind", "delivery"))
+    return {kind.value: chosen.get(kind.value, Delivery.IMMEDIATE.value) for kind in Kind}
