@@ -12,6 +12,7 @@ caller's transaction, so they go out once it commits and never if it rolls back.
 
 import datetime
 import decimal
+import zoneinfo
 from collections.abc import Iterable, Mapping
 
 from django.conf import settings
@@ -187,6 +188,14 @@ def digests_send() -> int:
     return sent
 
 
+def _zone_of(user) -> zoneinfo.ZoneInfo:
+    """The zone the person reads times in (their profile's, else the program's)."""
+    try:
+        return zoneinfo.ZoneInfo(getattr(user, "time_zone", "") or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
 @transaction.atomic
 def _digest_send_one(*, user_id: int) -> bool:
     items = list(
@@ -196,11 +205,12 @@ def _digest_send_one(*, user_id: int) -> bool:
     if not items:
         return False
     user = items[0].user
+    zone = _zone_of(user)
     context = {
         "name": user.get_short_name(),
         "items": [
             {"subject": item.subject, "body": item.body,
-             "created_at": timezone.localtime(item.created_at).strftime("%d %b %Y %H:%M %Z")}
+             "created_at": timezone.localtime(item.created_at, zone).strftime("%d %b %Y %H:%M %Z")}
             for item in items
         ],
     }

@@ -23,7 +23,7 @@ ROLES = (
 SIGNED_IN_ROLES = frozenset(ROLES) - {"anonymous"}
 # Our own code: its views declare the methods they take.
 OUR_APPS = {"accounts", "audit", "certificates", "cms", "competencies", "config", "consultation",
-            "courses", "jobs"}
+            "courses", "jobs", "notifications"}
 
 # The specification, written independently of core/access.py: who each policy admits.
 ADMITS = {
@@ -78,6 +78,11 @@ RECORD_URLS = {
         lambda w: {"export_id": str(w.export_a.pk)},
         frozenset({"trainee_a"}),
     ),
+    # A notification is read by the person it is for, nobody else.
+    "notifications:detail": (
+        lambda w: {"notification_id": str(w.notification_a.pk)},
+        frozenset({"trainee_a"}),
+    ),
 }
 
 
@@ -114,6 +119,9 @@ def records(complete, settings, tmp_path):
     from certificates.services import certificate_issue
 
     world.certificate_a, _ = certificate_issue(actor=world.admin, enrolment=world.enrolment_a)
+    from notifications.models import Notification
+
+    world.notification_a = Notification.objects.filter(user=world.trainee_a).latest("pk")
     return world
 
 
