@@ -62,6 +62,7 @@ urlpatterns = [
     path("", include("certificates.urls")),
     path("", include("jobs.urls")),
     path("", include("notifications.urls")),
+    path("", include("mydata.urls")),
     path(
         "accounts/",
         include(declare_urlpatterns(include("allauth.urls")[0].urlpatterns, PUBLIC, _ACCOUNT_PAGES)),

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "backups",
     "cms",
     "demo",
+    "mydata",
     "wagtail.contrib.redirects",
     "wagtail.sites",
     # Wagtail's users app with Kapstone's user forms (accounts.wagtail_users).
@@ -206,6 +207,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_digests",
         "schedule": crontab(hour=6, minute=30),  # every morning, 06:30 UTC
         "options": {"expires": 60 * 60},
+    },
+    "record-exports-cleanup": {
+        "task": "mydata.tasks.cleanup_record_exports",
+        "schedule": crontab(minute=15),  # hourly: downloads are offered for 24 hours
+        "options": {"expires": 60 * 30},
     },
     "jobs-sweep": {
         "task": "jobs.tasks.sweep_jobs",
