@@ -1,10 +1,12 @@
 import time
+import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from core.roles import roles_of
 
@@ -120,3 +122,60 @@ class SessionTimeoutMiddleware:
             return
         logout(request)
         messages.info(request, reason)
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo | None:
+    try:
+        return zoneinfo.ZoneInfo(name) if name else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+class TimeZoneMiddleware:
+    """Every time on a page is shown in the signed-in person's time zone (their
+    profile), or the program's (TIME_ZONE) when they chose none. Reads the user row
+    every signed-in request loads anyway: no query of its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        zone = None
+        if request.session.get(SESSION_KEY) is not None and request.user.is_authenticated:
+            zone = _zone(request.user.time_zone)
+        if zone is not None:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+# Where a person without a legal name may still go: their profile (where it is asked),
+# signing out and account pages, the admin sites (command-line accounts) and files.
+_NAMELESS_ALLOWED = ("/me/", "/accounts/", "/static/", "/healthz", "/readyz", "/admin/",
+                     "/django-admin/", "/notifications/")
+
+
+class NameRequiredMiddleware:
+    """A signed-in person with no legal name (an account from before sign-up asked for
+    it) is sent to their profile to give it before anything else, so no certificate
+    or greeting falls back to their e-mail address."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method == "GET"
+            and request.session.get(SESSION_KEY) is not None
+            and not request.path.startswith(_NAMELESS_ALLOWED)
+        ):
+            user = request.user
+            if (user.is_authenticated and not user.full_name
+                    and not (user.is_staff or user.is_superuser)):
+                messages.info(request, "Please tell us your legal name before you carry on.")
+                return redirect("accounts:profile")
+        return self.get_response(request)

@@ -41,6 +41,11 @@ class User(AbstractUser):
         blank=True,
         help_text="What the person likes to be called on screens and in e-mails.",
     )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="IANA time zone every time is shown in; blank: the program's (TIME_ZONE).",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

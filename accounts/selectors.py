@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.roles import Role
+from notifications.kinds import Delivery, Kind
 
 from .models import EmailChange, NameChangeRequest, User
 
@@ -54,3 +55,14 @@ def program_admin_contacts() -> list[User]:
         User.objects.filter(is_active=True, groups__name=Role.PROGRAM_ADMIN.value)
         .order_by("full_name", "email").distinct()
     )
+
+
+def latest_name_request(*, user: User) -> NameChangeRequest | None:
+    """The person's most recent name-change request (its state shows on their profile)."""
+    return user.name_change_requests.order_by("-requested_at", "-pk").first()
+
+
+def deliveries_of(*, user: User) -> dict[str, str]:
+    """How the person is e-mailed about each kind of notification, in one query."""
+    chosen = dict(user.notification_preferences.values_list("kind", "delivery"))
+    return {kind.value: chosen.get(kind.value, Delivery.IMMEDIATE.value) for kind in Kind}

@@ -7,6 +7,8 @@ change, with the person's row locked. Superusers and staff accounts are made and
 changed from the command line only, never here.
 """
 
+import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from allauth.account.adapter import get_adapter
@@ -19,6 +21,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from core.roles import Role, forget_roles, roles_of
+from notifications.services import preferences_set
 
 from .models import EmailChange, NameChangeRequest, User
 
@@ -243,6 +246,80 @@ def name_change_decide(
         details["changed"] = {"full_name": [user.full_name, name_request.requested_name]}
         user.full_name = name_request.requested_name
         user.save(update_fields=["full_name"])
+    elif not name_request.current_name and user.full_name == name_request.requested_name:
+        # A first name proposed at sign-up that does not match the license is taken
+        # back: the person is asked for it again, and nothing prints the rejected one.
+        details["changed"] = {"full_name": [user.full_name, ""]}
+        user.full_name = ""
+        user.save(update_fields=["full_name"])
     audit_record(verb=f"name_change.{name_request.status}", target=user, actor=actor,
                  details=details)
     return name_request
+
+
+# --- A person's own profile ----------------------------------------------------------
+
+
+@transaction.atomic
+def legal_name_propose(*, user: User, name: str, preferred_name: str = "", request=None) -> NameChangeRequest:
+    """A person with no legal name yet gives one (at sign-up, or when asked on their
+    profile). It is used at once, so nothing shows their e-mail address in its place,
+    and it waits as a name-change request for a program admin to check against the
+    license, exactly like a later change; rejected, it is taken back (name_change_decide)."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"full_name": "Enter your name as it appears on your license."})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.full_name:
+        raise ValidationError({"full_name": "You already have a legal name; ask for a change instead."})
+    user.full_name = name
+    fields = ["full_name"]
+    preferred_name = preferred_name.strip()
+    if preferred_name:
+        user.preferred_name = preferred_name
+        fields.append("preferred_name")
+    user.save(update_fields=fields)
+    proposal = NameChangeRequest.objects.create(
+        user=user, current_name="", requested_name=name,
+        reason="The name given when the account had none; check it against the license.",
+    )
+    audit_record(verb="name_change.proposed", target=user, actor=user, request=request,
+                 details={"requested_name": name, "request": proposal.pk})
+    return proposal
+
+
+def _valid_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+@transaction.atomic
+def profile_update(
+    *, user: User, preferred_name: str, time_zone: str, deliveries: Mapping[str, str],
+    request=None,
+) -> list[str]:
+    """Save what a person sets about themselves (not their legal name, which changes
+    through a verified request). Returns the names of the settings that changed;
+    one audit event names them."""
+    time_zone = time_zone.strip()
+    if time_zone and not _valid_zone(time_zone):
+        raise ValidationError({"time_zone": "Choose a time zone from the list."})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    changed: dict[str, list[str]] = {}
+    for name, value in (("preferred_name", preferred_name.strip()), ("time_zone", time_zone)):
+        if getattr(user, name) != value:
+            changed[name] = [getattr(user, name), value]
+            setattr(user, name, value)
+    if changed:
+        user.save(update_fields=[*changed])
+    try:
+        preferences_set(user=user, deliveries=deliveries)
+    except ValueError:
+        raise ValidationError("Choose how to be e-mailed from the lists.") from None
+    if changed:
+        audit_record(verb="person.profile_changed", target=user, actor=user, request=request,
+                     details={"changed": changed})
+    return [*changed]

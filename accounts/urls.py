@@ -11,4 +11,5 @@ urlpatterns = [
     path("manage/name-changes/<int:request_id>/", views.name_request_decide,
          name="name_request_decide"),
     path("me/name/", views.my_name, name="my_name"),
+    path("me/profile/", views.profile, name="profile"),
 ]

@@ -9,7 +9,7 @@ from core.paging import window
 from core.roles import Role, roles_of
 
 from . import selectors, services
-from .forms import NameChangeRequestForm, NameDecisionForm, PersonForm
+from .forms import NameChangeRequestForm, NameDecisionForm, PersonForm, ProfileForm
 from .models import NameChangeRequest, User
 
 # Where each role starts, in the order a person holding several roles is sent.
@@ -149,3 +149,36 @@ def my_name(request):
             return redirect("accounts:my_name")
     latest = request.user.name_change_requests.order_by("-requested_at", "-pk").first()
     return render(request, "accounts/my_name.html", {"form": form, "latest": latest})
+
+
+# --- A person's own profile -----------------------------------------------------------
+
+
+@access(SIGNED_IN, methods=GET_POST)
+def profile(request):
+    """Names, time zone and e-mail preferences. The legal name is asked for here only
+    while the person has none; a change to it is a verified request (my_name)."""
+    user = request.user
+    ask_legal_name = not user.full_name
+    initial = {"preferred_name": user.preferred_name, "time_zone": user.time_zone}
+    initial |= {f"delivery_{kind}": delivery
+                for kind, delivery in selectors.deliveries_of(user=user).items()}
+    form = ProfileForm(request.POST or None, initial=initial, ask_legal_name=ask_legal_name)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if ask_legal_name:
+                services.legal_name_propose(user=user, name=data["full_name"], request=request)
+            services.profile_update(
+                user=user, preferred_name=data["preferred_name"], time_zone=data["time_zone"],
+                deliveries=form.deliveries(), request=request,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {
+        "form": form, "ask_legal_name": ask_legal_name,
+        "latest": selectors.latest_name_request(user=user),
+    })

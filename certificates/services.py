@@ -227,7 +227,7 @@ def _certificate_issue(*, actor, enrolment: Enrolment, serial: str) -> tuple[Cer
         "framework_version": enrolment.framework_version_id,
     })
     enqueue("certificates.tasks.render_certificate_pdf", certificate_id=certificate.pk)
-    notify(enrolment.trainee.email, "certificate_issued", {
+    notify(enrolment.trainee, "certificate_issued", {
         "issued_by": str(actor), "program": enrolment.cohort.program.name,
         "serial": certificate.serial, "certificates_url": _certificates_url(),
         "verify_url": certificate.get_verify_url(),
@@ -260,7 +260,7 @@ def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certi
     audit_record(verb="certificate.revoked", target=certificate, actor=actor,
                  details={"serial": certificate.serial, "reason": certificate.revocation_reason})
     program = certificate.enrolment.cohort.program
-    notify(certificate.enrolment.trainee.email, "certificate_revoked", {
+    notify(certificate.enrolment.trainee, "certificate_revoked", {
         "serial": certificate.serial, "program": program.name,
         "revoked_on": certificate.revoked_at, "reason": certificate.revocation_reason,
         "verify_url": certificate.get_verify_url(), "certificates_url": _certificates_url(),
@@ -378,7 +378,7 @@ def certificate_credential_mend(*, certificate_id: int) -> list[str]:
                  details={"serial": certificate.serial, "problems": problems[:5]})
     if certificate.is_live:
         program = certificate.enrolment.cohort.program
-        notify(certificate.enrolment.trainee.email, "certificate_credential_replaced", {
+        notify(certificate.enrolment.trainee, "certificate_credential_replaced", {
             "serial": certificate.serial, "program": program.name,
             "certificates_url": _certificates_url(), "verify_url": certificate.get_verify_url(),
         })

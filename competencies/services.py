@@ -311,10 +311,10 @@ def signoff_request(*, actor, enrolment, outcome_code: str, message: str = "", e
         TrainerAssignment.objects.current()
         .filter(trainee_id=enrolment.trainee_id, cohort_id=enrolment.cohort_id)
         .exclude(trainer_id=enrolment.trainee_id)
-        .values_list("trainer__email", flat=True)
-        .distinct()
+        .select_related("trainer")
+        .order_by("trainer__email")
     )
-    notify(sorted(set(trainers)), "signoff_requested", {
+    notify([assignment.trainer for assignment in trainers], "signoff_requested", {
         "trainee": str(enrolment.trainee), "outcome_code": outcome.code,
         "outcome_statement": outcome.statement,
     })
@@ -358,7 +358,7 @@ def signoff_decide(
         verb="signoff.decided", target=signoff, actor=trainer,
         details={"outcome": outcome.code, "decision": decision, "request": getattr(request, "pk", None)},
     )
-    notify(enrolment.trainee.email, "signoff_decided", {
+    notify(enrolment.trainee, "signoff_decided", {
         "trainer": str(trainer), "outcome_code": outcome.code,
         "decision": signoff.get_decision_display(), "comment": comment,
     })

@@ -61,6 +61,8 @@ urlpatterns = [
     path("", include("consultation.urls")),
     path("", include("certificates.urls")),
     path("", include("jobs.urls")),
+    path("", include("notifications.urls")),
+    path("", include("mydata.urls")),
     path(
         "accounts/",
         include(declare_urlpatterns(include("allauth.urls")[0].urlpatterns, PUBLIC, _ACCOUNT_PAGES)),

@@ -133,7 +133,7 @@ def session_log(*, actor, enrolment, trainer, date, minutes, category, start_tim
                  details={"category": category, "minutes": minutes, "date": date.isoformat(),
                           "corrects": getattr(corrects, "pk", None)})
     # The notes stay out: the message names the session, never what was said in it.
-    notify(trainer.email, "consultation_session_logged", {
+    notify(trainer, "consultation_session_logged", {
         "trainee": str(enrolment.trainee), "minutes": minutes, "category": category, "date": date,
     })
     return session
@@ -256,7 +256,7 @@ def session_confirm(*, trainer, session, revision: int) -> ConsultationSession:
         )
     audit_record(verb="consultation.confirmed", target=session, actor=trainer,
                  details={"minutes": session.minutes, "category": session.category})
-    notify(session.enrolment.trainee.email, "consultation_session_confirmed", {
+    notify(session.enrolment.trainee, "consultation_session_confirmed", {
         "trainer": str(trainer), "minutes": session.minutes, "category": session.category,
         "date": session.date,
     })
@@ -275,7 +275,7 @@ def session_dispute(*, trainer, session, revision: int, comment: str) -> Consult
     session.decided_at = timezone.now()
     session.save(update_fields=["status", "trainer_comment", "decided_at", "updated_at"])
     audit_record(verb="consultation.disputed", target=session, actor=trainer)
-    notify(session.enrolment.trainee.email, "consultation_session_disputed", {
+    notify(session.enrolment.trainee, "consultation_session_disputed", {
         "trainer": str(trainer), "category": session.category, "date": session.date,
         "comment": comment,
     })
@@ -321,7 +321,7 @@ def _log_correction(actor, original, values):
     )
     audit_record(verb="consultation.correction_logged", target=session, actor=actor,
                  details={"corrects": original.pk})
-    notify(session.trainer.email, "consultation_correction_logged", {
+    notify(session.trainer, "consultation_correction_logged", {
         "trainee": str(enrolment.trainee), "category": session.category,
         "original_date": original.date,
     })
@@ -370,7 +370,7 @@ def group_session_log(*, trainer, enrolments, date, minutes, category, start_tim
                           "category": category,
                           "skipped_already_logged": [e.pk for e in skipped]})
     for session in created:
-        notify(session.enrolment.trainee.email, "consultation_group_session_recorded", {
+        notify(session.enrolment.trainee, "consultation_group_session_recorded", {
             "trainer": str(trainer), "minutes": minutes, "category": category, "date": date,
         })
     return created

@@ -1,6 +1,9 @@
+from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 
 from jobs.registry import job
+
+from . import services
 
 
 # Sealed: a message's addresses, body and links are encrypted while it waits and
@@ -13,3 +16,10 @@ def send_email(*, to: list[str], subject: str, body: str, html: str = "") -> Non
     if html:
         message.attach_alternative(html, "text/html")
     message.send()
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def send_digests() -> int:
+    """Once a day: each person who chose the digest for some kind gets one e-mail with
+    the items collected since the last one."""
+    return services.digests_send()

@@ -23,7 +23,7 @@ ROLES = (
 SIGNED_IN_ROLES = frozenset(ROLES) - {"anonymous"}
 # Our own code: its views declare the methods they take.
 OUR_APPS = {"accounts", "audit", "certificates", "cms", "competencies", "config", "consultation",
-            "courses", "jobs"}
+            "courses", "jobs", "mydata", "notifications"}
 
 # The specification, written independently of core/access.py: who each policy admits.
 ADMITS = {
@@ -88,6 +88,16 @@ RECORD_URLS = {
         lambda w: {"export_id": str(w.export_a.pk)},
         frozenset({"trainee_a"}),
     ),
+    # A download of a person's whole record: its owner alone.
+    "mydata:download": (
+        lambda w: {"export_id": str(w.record_export_a.pk)},
+        frozenset({"trainee_a"}),
+    ),
+    # A notification is read by the person it is for, nobody else.
+    "notifications:detail": (
+        lambda w: {"notification_id": str(w.notification_a.pk)},
+        frozenset({"trainee_a"}),
+    ),
 }
 
 
@@ -124,6 +134,14 @@ def records(complete, settings, tmp_path):
     from certificates.services import certificate_issue
 
     world.certificate_a, _ = certificate_issue(actor=world.admin, enrolment=world.enrolment_a)
+    from notifications.models import Notification
+
+    world.notification_a = Notification.objects.filter(user=world.trainee_a).latest("pk")
+    from mydata.models import RecordExport
+    from mydata.services import record_export_build
+
+    world.record_export_a = record_export_build(
+        export_id=RecordExport.objects.create(user=world.trainee_a).pk)
     return world
 
 

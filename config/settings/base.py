@@ -62,9 +62,11 @@ INSTALLED_APPS = [
     "backups",
     "cms",
     "demo",
+    "mydata",
     "wagtail.contrib.redirects",
     "wagtail.sites",
-    "wagtail.users",
+    # Wagtail's users app with Kapstone's user forms (accounts.wagtail_users).
+    "accounts.wagtail_apps.KapstoneWagtailUsersConfig",
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -98,10 +100,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "audit.refusals.WagtailRefusalMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.TimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.RequireMFAMiddleware",
     "accounts.middleware.RetryAfterMiddleware",
+    "accounts.middleware.NameRequiredMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -206,6 +210,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_week="mon", hour=7, minute=30),  # weekly, Monday morning
         "options": {"expires": 60 * 60},
     },
+    "notification-digests": {
+        "task": "notifications.tasks.send_digests",
+        "schedule": crontab(hour=6, minute=30),  # every morning, 06:30 UTC
+        "options": {"expires": 60 * 60},
+    },
+    "record-exports-cleanup": {
+        "task": "mydata.tasks.cleanup_record_exports",
+        "schedule": crontab(minute=15),  # hourly: downloads are offered for 24 hours
+        "options": {"expires": 60 * 30},
+    },
     "jobs-sweep": {
         "task": "jobs.tasks.sweep_jobs",
         "schedule": env.float("JOBS_SWEEP_INTERVAL", default=60.0),
@@ -244,8 +258,9 @@ if env("EMAIL_FILE_PATH", default=""):
 # --- Auth and accounts (django-allauth) -----------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, each loading the user with their unread notifications.
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -260,6 +275,8 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Sign-up asks for the legal name (and a preferred one): accounts.forms.SignupForm.
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -464,7 +481,6 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 # Every document downloads as an attachment: none (PDF included) opens inside our origin.
 WAGTAILDOCS_INLINE_CONTENT_TYPES: list[str] = []
-WAGTAIL_USER_CUSTOM_FIELDS = ["full_name"]
 # No avatars fetched from Gravatar: that would send a hash of each editor's e-mail away.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 

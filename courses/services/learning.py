@@ -309,7 +309,7 @@ def application_approve(*, actor, application: Application) -> Enrolment:
     application.enrolment = enrolment
     application.save()
     audit_record(verb="application.approved", target=application, actor=actor)
-    notify(application.applicant.email, "application_approved", {"cohort": str(application.cohort)})
+    notify(application.applicant, "application_approved", {"cohort": str(application.cohort)})
     return enrolment
 
 
@@ -332,7 +332,7 @@ def application_decline(*, actor, application: Application, reason: str) -> Appl
     application.decline_reason = reason
     application.save()
     audit_record(verb="application.declined", target=application, actor=actor)
-    notify(application.applicant.email, "application_declined", {
+    notify(application.applicant, "application_declined", {
         "cohort": str(application.cohort), "reason": reason,
     })
     return application

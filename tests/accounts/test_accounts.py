@@ -15,7 +15,8 @@ def _signup(client, capture, email="new.person@kapstone.test", password="a-long-
     with capture(execute=True):
         return client.post(
             reverse("account_signup"),
-            {"email": email, "password1": password, "password2": password},
+            {"email": email, "password1": password, "password2": password,
+             "full_name": "New Person"},
         )
 
 

@@ -419,7 +419,7 @@ def test_sign_up_answers_the_same_for_a_taken_and_a_free_address(
             answers[email] = _answer(
                 Client(), reverse("account_signup"),
                 {"email": email, "password1": "a-long-pass-phrase",
-                 "password2": "a-long-pass-phrase"},
+                 "password2": "a-long-pass-phrase", "full_name": "Someone New"},
             )
     assert answers["taken@kapstone.test"] == answers["free@kapstone.test"]
     assert answers["Taken2@Kapstone.TEST"] == answers["free@kapstone.test"]

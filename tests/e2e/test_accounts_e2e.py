@@ -15,6 +15,7 @@ def test_sign_up_verify_email_then_sign_in(server, new_page, sign_in):
     page = new_page()
     page.goto("/accounts/signup/")
     page.get_by_label("Email").fill(email)
+    page.get_by_label("Legal name as on your license").fill("Sam New-Clinician")
     page.get_by_label(re.compile(r"^Password:?$")).fill(password)
     page.get_by_label("Password (again)").fill(password)
     page.get_by_role("button", name="Sign Up").click()

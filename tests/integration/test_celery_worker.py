@@ -30,7 +30,8 @@ def test_sign_up_email_is_delivered_by_the_worker_after_commit(client, celery_wo
     address = "worker.check@kapstone.test"
     response = client.post(
         reverse("account_signup"),
-        {"email": address, "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
+        {"email": address, "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase",
+         "full_name": "Worker Check"},
     )
     assert response.status_code == 302 and response["Location"] == reverse("account_email_verification_sent")
 
