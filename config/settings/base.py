@@ -120,6 +120,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
             ],
+            # {% fragment key %}: a block cached under a key built in Python (core/fragments.py)
+            "libraries": {"fragments": "core.templatetags.fragments"},
         },
     },
 ]
