@@ -29,10 +29,9 @@ from competencies.models import (
     SignOffRequest,
 )
 from consultation.models import ConsultationSession
-from core.fragments import new_generation
+from core.fragments import FRAMEWORKS, PEOPLE, new_generation
 from courses.models import Enrolment, KnowledgeCheckAttempt, LessonProgress
 
-PEOPLE, FRAMEWORKS = "people", "frameworks"
 # A sign-in saves these alone: nothing a page shows of a person.
 _UNSHOWN_USER_FIELDS = frozenset({"last_login", "password"})
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from core.fragments import PEOPLE, fragment_key, generation, template_sources
 from courses.models import Enrolment
 
 from .models import ConsultationKind, ConsultationSession
@@ -98,3 +99,20 @@ def hours_progress(enrolment, requirements: list[HoursRequirement] | None = None
             "needed_hours": requirement.minutes_required / 60,
         })
     return progress
+
+
+MY_HOURS_TEMPLATES = ("consultation/my_hours.html",)
+
+
+def my_hours_keys(enrolment, requirements: list[HoursRequirement]) -> dict[str, str]:
+    """The keys of My hours' cached fragments, the progress bars and the log: the
+    enrolment's records version (raised with every session logged, confirmed, disputed,
+    corrected, reversed or withdrawn), its hours requirements as read for the form (the
+    outcomes' wording and hours), the generation of people's names (each entry's
+    trainer) and the page's template."""
+    parts = (template_sources(*MY_HOURS_TEMPLATES), enrolment.pk, enrolment.records_version,
+             [(r.code, r.statement, r.kind, str(r.hours_required)) for r in requirements])
+    return {
+        "progress": fragment_key("my_hours_progress", *parts),
+        "log": fragment_key("my_hours_log", *parts, generation(PEOPLE)),
+    }

@@ -20,13 +20,20 @@ from core.access import (
 )
 from core.csvexport import csv_response
 from core.forms import add_service_errors, posted_int, safe_next
+from core.fragments import Deferred
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
 from . import services
 from .forms import DisputeForm, GroupSessionForm, SessionForm
 from .models import ConsultationSession
 from .permissions import sessions_visible_to
-from .selectors import hours_progress, hours_requirements, hours_requirements_for, minutes_for
+from .selectors import (
+    hours_progress,
+    hours_requirements,
+    hours_requirements_for,
+    minutes_for,
+    my_hours_keys,
+)
 
 
 def _enrolment_of(user) -> Enrolment:
@@ -79,6 +86,8 @@ def my_hours(request):
         else:
             messages.success(request, "Session logged. Your trainer has been asked to confirm it.")
             return redirect("consultation:my_hours")
+    # Read only if their cached fragments are not found (a queryset is read when the
+    # template iterates it).
     sessions = (
         ConsultationSession.objects.filter(enrolment=enrolment).visible_columns()
         .select_related("trainer").order_by("-date", "-start_time", "-id")
@@ -87,8 +96,9 @@ def my_hours(request):
 
     exports = HoursExport.objects.filter(enrolment=enrolment).order_by("-requested_at")[:3]
     return _no_store(render(request, "consultation/my_hours.html", {
-        "enrolment": enrolment, "form": form, "sessions": sessions, "progress": hours_progress(enrolment, requirements),
-        "exports": exports,
+        "enrolment": enrolment, "form": form, "sessions": sessions,
+        "progress": Deferred(lambda: hours_progress(enrolment, requirements)),
+        "exports": exports, "fragment_keys": my_hours_keys(enrolment, requirements),
     }))
 
 

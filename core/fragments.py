@@ -65,6 +65,10 @@ def template_sources(*names: str) -> tuple[str, ...]:
 
 _GENERATION_SECONDS = 24 * 60 * 60  # a safety net only: a change drops the stamp at once
 
+# The generations pages use (renewed by competencies/standing.py): people's names, and
+# the frameworks' and their versions' names.
+PEOPLE, FRAMEWORKS = "people", "frameworks"
+
 
 def _generation_key(name: str) -> str:
     return f"fragment-generation:{name}"

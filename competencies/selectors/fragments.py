@@ -2,12 +2,11 @@
 everything its fragment shows, so a change to any of it makes a new key."""
 
 from cms.models import ProgramPage
-from core.fragments import fragment_key, generation, template_sources
+from core.fragments import FRAMEWORKS, PEOPLE, fragment_key, generation, template_sources
 from courses.models import Enrolment
 from courses.selectors.learning import curriculum_stamp
 
 from ..models import Outcome
-from ..standing import FRAMEWORKS, PEOPLE
 
 MY_OUTCOMES_TEMPLATES = ("competencies/my_outcomes.html", "competencies/_record.html",
                          "competencies/_status.html")
