@@ -312,6 +312,10 @@ def main() -> None:
     import django
 
     django.setup()
+    from core.memory import tune_collector
+
+    # The batch phases stand in for a web or task worker: the collector as they set it.
+    tune_collector()
     emit(globals()[f"phase_{args.phase}"](args))
 
 

@@ -22,9 +22,10 @@ from audit.services import audit_record
 
 from . import hooks as cms_hooks
 from .blocks import CheckSpec, LessonBodyBlock, PageBodyBlock
-from .routing import RoutedPageMixin, route_below
 
 TEXT_FEATURES = ["h3", "bold", "italic", "link", "ol", "ul"]
+# The tree is closed: the tree's root (1), the home page (2), program pages (3).
+PROGRAM_PAGE_DEPTH = 3
 
 
 class HomePage(Page):
@@ -39,10 +40,6 @@ class HomePage(Page):
     subpage_types = ["cms.ProgramPage"]
     max_count = 1
 
-    def route(self, request, path_components):
-        # The pages below in one query (cms/routing.py), not two per level.
-        return route_below(self, request, path_components)
-
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["program_pages"] = (
@@ -51,7 +48,7 @@ class HomePage(Page):
         return context
 
 
-class ProgramPage(RoutedPageMixin, Page):
+class ProgramPage(Page):
     """Public overview of one certificate program, with the way to apply."""
 
     program = models.OneToOneField(
@@ -89,7 +86,7 @@ class ProgramPage(RoutedPageMixin, Page):
         return context
 
 
-class CurriculumPage(RoutedPageMixin, Page):
+class CurriculumPage(Page):
     """Shared serving rule of course and lesson pages."""
 
     class Meta:
@@ -99,11 +96,16 @@ class CurriculumPage(RoutedPageMixin, Page):
     def program_page(self) -> "ProgramPage | None":
         if not self.path:  # an unsaved page being previewed: find it from its parent
             return None
-        # Served through the home page's routing: the program page was passed on the way.
-        for page in self.routed_ancestors or ():
-            if isinstance(page, ProgramPage):
-                return page
-        return ProgramPage.objects.ancestor_of(self).select_related("program").first()
+        # Up the parents, not a query: Wagtail's routing leaves each page it passed on
+        # the way as the next one's parent (treebeard's get_parent reads it from there),
+        # and the program page is the one below the home page in the closed tree.
+        page = self
+        while page is not None and page.depth > PROGRAM_PAGE_DEPTH:
+            page = page.get_parent()
+        if page is None or page.depth != PROGRAM_PAGE_DEPTH:
+            return None
+        page = page.specific
+        return page if isinstance(page, ProgramPage) else None
 
     @property
     def program_id(self) -> int | None:

@@ -17,6 +17,7 @@ from core.access import (
     get_visible_or_404,
 )
 from core.forms import add_service_errors, posted_int, safe_next
+from core.fragments import Deferred
 from core.paging import window
 from courses.models import Enrolment, LessonProgress, Reflection
 from courses.permissions import enrolments_visible_to
@@ -27,14 +28,19 @@ from .forms import DecisionForm, EvidenceEditForm, EvidenceForm, ReviewRequestFo
 from .models import EvidenceItem, Outcome, SignOffRequest
 from .permissions import evidence_visible_to, requests_for_trainer
 from .selectors import lessons_to_complete, outcome_record, outcome_records_for
+from .selectors.fragments import my_outcomes_key, trainee_outcome_enrolments
 from .selectors.trainer import trainer_record
 
 
 @access(TRAINEE)
 def my_outcomes(request):
-    enrolments = Enrolment.objects.for_trainee(request.user).active().values_list("pk", flat=True)
-    records = outcome_records_for(enrolments)
-    return render(request, "competencies/my_outcomes.html", {"records": list(records.values())})
+    # The records are read only when their cached fragment is not found (a repeat view
+    # with nothing changed reads the enrolments and the key's stamps alone).
+    enrolments = trainee_outcome_enrolments(request.user)
+    records = Deferred(lambda: list(outcome_records_for([e.pk for e in enrolments]).values()))
+    return render(request, "competencies/my_outcomes.html", {
+        "records": records, "records_key": my_outcomes_key(enrolments),
+    })
 
 
 def _own_choices(enrolment):

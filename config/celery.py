@@ -3,7 +3,7 @@ import os
 from celery import Celery
 from celery.signals import worker_process_init, worker_ready
 
-from core.memory import freeze_startup_objects
+from core.memory import tune_collector
 
 # Workers and beat run the real site: production settings unless told otherwise. This
 # module is imported with the config package (config/__init__.py), before config.wsgi
@@ -17,5 +17,5 @@ app.autodiscover_tasks()
 
 @worker_process_init.connect  # each child of a prefork pool
 @worker_ready.connect  # the worker itself, which runs the tasks of a solo or threads pool
-def _freeze_startup_objects(**kwargs) -> None:
-    freeze_startup_objects()
+def _tune_collector(**kwargs) -> None:
+    tune_collector()

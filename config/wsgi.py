@@ -7,6 +7,6 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 application = get_wsgi_application()
 
-from core.memory import freeze_startup_objects  # noqa: E402 (after Django is set up)
+from core.memory import tune_collector  # noqa: E402 (after Django is set up)
 
-freeze_startup_objects()
+tune_collector()

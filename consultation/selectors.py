@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from core.fragments import PEOPLE, fragment_key, generation, template_sources
 from courses.models import Enrolment
 
 from .models import ConsultationKind, ConsultationSession
@@ -107,3 +108,20 @@ def group_session_already_logged(*, trainer, enrolment_ids, date, start_time, ca
             trainer=trainer, date=date, start_time=start_time, category=category,
         ).filter(enrolment_id__in=list(enrolment_ids)).values_list("enrolment_id", flat=True)
     )
+
+
+MY_HOURS_TEMPLATES = ("consultation/my_hours.html",)
+
+
+def my_hours_keys(enrolment, requirements: list[HoursRequirement]) -> dict[str, str]:
+    """The keys of My hours' cached fragments, the progress bars and the log: the
+    enrolment's records version (raised with every session logged, confirmed, disputed,
+    corrected, reversed or withdrawn), its hours requirements as read for the form (the
+    outcomes' wording and hours), the generation of people's names (each entry's
+    trainer) and the page's template."""
+    parts = (template_sources(*MY_HOURS_TEMPLATES), enrolment.pk, enrolment.records_version,
+             [(r.code, r.statement, r.kind, str(r.hours_required)) for r in requirements])
+    return {
+        "progress": fragment_key("my_hours_progress", *parts),
+        "log": fragment_key("my_hours_log", *parts, generation(PEOPLE)),
+    }

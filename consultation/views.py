@@ -22,6 +22,7 @@ from core.access import (
 )
 from core.csvexport import csv_response
 from core.forms import add_service_errors, posted_int, safe_next
+from core.fragments import Deferred
 from core.hours import hours_minutes
 from courses.models import Cohort, Enrolment, TrainerAssignment
 
@@ -35,6 +36,7 @@ from .selectors import (
     hours_requirements,
     hours_requirements_for,
     minutes_for,
+    my_hours_keys,
 )
 
 
@@ -91,14 +93,18 @@ def my_hours(request):
             messages.success(request, "Session logged. Your trainer has been asked to confirm it.")
             # To the log, where the new entry is (and the message above it).
             return redirect(reverse("consultation:my_hours") + "#log")
+    # Read only if their cached fragments are not found (a queryset is read when the
+    # template iterates it).
     sessions = (
         ConsultationSession.objects.filter(enrolment=enrolment).visible_columns()
         .select_related("trainer").order_by("-date", "-start_time", "-id")
     )
     exports = HoursExport.objects.filter(enrolment=enrolment).order_by("-requested_at")[:3]
     return _no_store(render(request, "consultation/my_hours.html", {
-        "enrolment": enrolment, "form": form, "sessions": sessions, "progress": hours_progress(enrolment, requirements),
-        "exports": exports, "has_trainer": has_trainer,
+        "enrolment": enrolment, "form": form, "sessions": sessions,
+        "progress": Deferred(lambda: hours_progress(enrolment, requirements)),
+        "exports": exports, "fragment_keys": my_hours_keys(enrolment, requirements),
+        "has_trainer": has_trainer,
         # Only when the form cannot be used: whom to ask for a trainer.
         "admin_contacts": [] if has_trainer else program_admin_contacts(),
     }))

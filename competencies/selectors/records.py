@@ -209,17 +209,19 @@ def outcome_records_for(enrolment_ids, *, full_evidence: bool = False) -> dict[i
     ids = [e.pk for e in enrolments]
     coursework = coursework_status_for(enrolments)
     minutes = minutes_for(ids)
-    evidence: dict[tuple[int, str], list] = {}
+    # Each enrolment's rows by outcome code: the loop below then looks up one small dict
+    # per enrolment instead of a (enrolment, code) pair per outcome (46,000 for the program).
+    evidence: dict[int, dict[str, list]] = {}
     items = EvidenceItem.objects.filter(enrolment_id__in=ids).order_by("added_at", "pk")
     if full_evidence:
         for item in items:
-            evidence.setdefault((item.enrolment_id, item.outcome_code), []).append(item)
+            evidence.setdefault(item.enrolment_id, {}).setdefault(item.outcome_code, []).append(item)
     else:
         for pk, enrolment_id, code, kind, title in items.values_list(
             "pk", "enrolment_id", "outcome_code", "kind", "title"
         ):
-            evidence.setdefault((enrolment_id, code), []).append(EvidenceSummary(pk, kind, title))
-    decisions: dict[tuple[int, str], list[Decision]] = {}
+            evidence.setdefault(enrolment_id, {}).setdefault(code, []).append(EvidenceSummary(pk, kind, title))
+    decisions: dict[int, dict[str, list[Decision]]] = {}
     # Plain rows, oldest first, and each trainer loaded once rather than joined onto
     # every row: the whole program has tens of thousands of decisions and a few dozen
     # trainers.
@@ -230,37 +232,44 @@ def outcome_records_for(enrolment_ids, *, full_evidence: bool = False) -> dict[i
     )
     trainers = User.objects.only("full_name", "email").in_bulk({row[2] for row in rows})
     for enrolment_id, code, trainer_id, decision, comment, request_id, decided_at in rows:
-        decisions.setdefault((enrolment_id, code), []).append(
+        decisions.setdefault(enrolment_id, {}).setdefault(code, []).append(
             Decision(trainer_id, trainers[trainer_id], decision, comment, request_id, decided_at)
         )
-    pending = {
-        (r.enrolment_id, r.outcome_code): r
-        for r in SignOffRequest.objects.pending().filter(enrolment_id__in=ids)
+    pending: dict[int, dict[str, SignOffRequest]] = {}
+    for r in SignOffRequest.objects.pending().filter(enrolment_id__in=ids):
+        pending.setdefault(r.enrolment_id, {})[r.outcome_code] = r
+    # Each version's outcomes with what the loop asks of them, worked out once.
+    plans = {
+        version_id: [(o, o.code, o.evidence_rule == _HOURS_RULE) for o in outcomes]
+        for version_id, outcomes in outcomes_by_version.items()
     }
+    nothing: dict = {}
     result = {}
     for enrolment in enrolments:
         pk = enrolment.pk
         program = enrolment.cohort.program
-        work = coursework.get(pk, {})
+        work = coursework.get(pk, nothing)
+        own_evidence = evidence.get(pk, nothing)
+        own_decisions = decisions.get(pk, nothing)
+        own_pending = pending.get(pk, nothing)
+        logged_minutes = minutes[pk]
         records = []
-        for outcome in outcomes_by_version.get(enrolment.framework_version_id, []):
-            code = outcome.code
-            key = (pk, code)
+        for outcome, code, by_hours in plans.get(enrolment.framework_version_id, ()):
             record = OutcomeRecord(
                 outcome,
-                evidence=evidence.get(key) or [],
-                decisions=decisions.get(key) or [],
-                pending_request=pending.get(key),
+                evidence=own_evidence.get(code) or [],
+                decisions=own_decisions.get(code) or [],
+                pending_request=own_pending.get(code),
                 coursework=work.get(code),
             )
-            if outcome.evidence_rule == _HOURS_RULE:
-                logged = minutes[pk].get(code, {})
+            if by_hours:
+                logged = logged_minutes.get(code, nothing)
                 record.minutes_confirmed = logged.get("confirmed", 0)
                 record.minutes_pending = logged.get("pending", 0)
                 record.minutes_needed = outcome.minutes_required
             _evaluate(record, program)
             records.append(record)
-        result[enrolment.pk] = EnrolmentRecord(enrolment, records)
+        result[pk] = EnrolmentRecord(enrolment, records)
     return result
 
 

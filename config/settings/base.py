@@ -131,6 +131,8 @@ TEMPLATES = [
                 "accounts.context_processors.roles",
                 "config.context_processors.navigation",
             ],
+            # {% fragment key %}: a block cached under a key built in Python (core/fragments.py)
+            "libraries": {"fragments": "core.templatetags.fragments"},
         },
     },
 ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from competencies.selectors import outcome_record
+from competencies.standing import records_changed
 from consultation import services
 from consultation.models import ConsultationSession
 from consultation.selectors import minutes_for
@@ -270,13 +271,20 @@ def test_my_hours_and_queue_run_fixed_queries(world, client, django_assert_num_q
         _log(world, start_time=datetime.time(8 + i // 60, i % 60))
     client.force_login(world.trainee_a)
     client.get(reverse("consultation:my_hours"))
-    # session, user, roles, enrolment, the experience outcomes of its framework version
-    # (the categories and hours required: data since issue 18, where they were program
-    # fields read with the enrolment), totals, log, PDF exports, the form's trainer list
-    # (read once for both its options and its required attribute, core/forms.py)
+    records_changed([world.enrolment_a.pk])  # as any write to the trainee's hours does
+    # First view since the change: session, user, roles, enrolment, the experience outcomes of its
+    # framework version (the categories and hours required: data since issue 18, where
+    # they were program fields read with the enrolment), totals, log, PDF exports, the
+    # form's trainer list (read once for both its options and its required attribute,
+    # core/forms.py)
     with django_assert_num_queries(9):
+        first = client.get(reverse("consultation:my_hours"))
+    # Repeat view, nothing changed: the totals and the log come as the fragments
+    # rendered above (consultation.selectors.my_hours_keys)
+    with django_assert_num_queries(7):
         page = client.get(reverse("consultation:my_hours"))
     assert page.content.decode().count('href="/hours/') == n
+    assert first.content.decode().count('href="/hours/') == n
     client.force_login(world.trainer_a)
     # session, user, roles, MFA, review requests (none), consultation entries, and the
     # navigation's two queue counts

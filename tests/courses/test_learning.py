@@ -263,12 +263,14 @@ def test_lesson_page_runs_fixed_queries(client, world, curriculum, django_assert
     lesson = _lessons()[0]
     client.force_login(world.trainee_a)
     client.get(lesson.url)
-    # session, user, roles; the pages along the path (one query, cms/routing.py), view
-    # restrictions; the trainee's enrolment (also their leave to read), progress,
-    # attempts, reflections. The site and its home page (cms/sites.py) and the
-    # curriculum tree are remembered since the first request, and reloading the lesson
-    # last opened writes nothing.
-    with django_assert_num_queries(9):
+    # session, user, roles; Wagtail's routing, two per level below the home page (the
+    # child by its slug, then its own type: program, course, lesson), the view
+    # restrictions of the page and its ancestors (two); the trainee's enrolment (also
+    # their leave to read), progress, attempts, reflections. The program page is the
+    # routed lesson's grandparent (no query). The site and its home page (cms/sites.py)
+    # and the curriculum tree are remembered since the first request, and reloading the
+    # lesson last opened writes nothing.
+    with django_assert_num_queries(15):
         response = client.get(lesson.url)
     assert response.status_code == 200
 
