@@ -8,7 +8,7 @@ import courses.images
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0009_remove_program_hours_required'),
+        ('courses', '0010_knowledge_check_grants'),
     ]
 
     operations = [
