@@ -27,11 +27,11 @@ def dashboard_links(user) -> list[dict]:
             ("People", reverse("accounts:people"), "Roles and legal names"),
             ("Audit trail", reverse("audit_auditevent:index"), "Every decision, searchable"),
             ("Background jobs", reverse("jobs:list"), "E-mails, PDFs and issuing"),
+            ("Outcome frameworks", reverse("competencies_frameworks"), "Import and publish versions of the outcomes"),
         ]})
     if Role.CURRICULUM_EDITOR in held or Role.PROGRAM_ADMIN in held:
         sections.append({"heading": "Curriculum", "links": [
             ("Pages", reverse("wagtailadmin_explore_root"), "Programs, courses and lessons"),
-            ("Outcome frameworks", reverse("competencies_frameworks"), "Versions of the outcomes"),
             ("Documents", reverse("wagtaildocs:index"), "Readings and handouts"),
         ]})
     return sections
