@@ -64,6 +64,25 @@ def populated(complete, settings, tmp_path):
     publish(draft_copy(framework))
     # And a draft after it, as an import leaves one: the frameworks page offers to publish it.
     world.draft_version = draft_copy(framework)
+    # Trainee B: evidence for C1 (editable, removable, to ask review with), and a
+    # knowledge check used up (a trainer or admin may grant another attempt).
+    world.evidence_b = evidence_add(
+        actor=world.trainee_b, enrolment=world.enrolment_b, outcome_code="C1", kind="written",
+        text="How I held boundaries.",
+    )
+    from cms.models import LessonPage
+    from courses.models import KnowledgeCheckAttempt
+
+    lesson = LessonPage.objects.exclude(check_ids=[]).order_by("path").first()
+    body = lesson.body.raw_data
+    for block in body:
+        if block["type"] == "knowledge_check":
+            block["value"]["max_attempts"] = 1
+    lesson.body = body
+    lesson.save()
+    KnowledgeCheckAttempt.objects.create(enrolment=world.enrolment_b, lesson_id=lesson.pk,
+                                         check_id=lesson.check_ids[0], answers={}, score=0,
+                                         passed=False, nonce="populated-b")
     world.failed_job = Job.objects.create(
         name="certificates.tasks.render_certificate_pdf", kwargs={"certificate_id": world.certificate_a.pk},
         status=Job.Status.FAILED, attempts=3, last_error="boom",

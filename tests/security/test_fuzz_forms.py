@@ -41,7 +41,7 @@ EXAMPLES = int(os.environ.get("KAPSTONE_FUZZ_EXAMPLES", 20))
 # route of ours must be the target of a form some page offers.
 READ_ONLY = {
     "home", "courses:trainee_home", "courses:trainer_home", "competencies:trainer_trainee",
-    "courses:admin_home", "courses:applications", "competencies:my_outcomes",
+    "courses:admin_home", "courses:applications", "courses:my_applications", "competencies:my_outcomes",
     "competencies:trainer_queue", "competencies:admin_record", "competencies:evidence_file",
     "consultation:export_csv", "consultation:export_download", "consultation:cohort_summary_csv",
     "certificates:mine", "certificates:pdf", "certificates:credential", "certificates:detail",
@@ -80,6 +80,8 @@ def _record_ids(world) -> dict[str, dict[str, str]]:
         "courses_enrolment:edit": {"pk": a},
         "accounts:person_edit": {"user_id": str(world.trainee_b.pk)},
         "accounts:name_request_decide": {"request_id": str(world.name_request.pk)},
+        "competencies:evidence_edit": {"evidence_id": str(world.evidence_b.pk)},
+        "courses:check_attempts": {"enrolment_id": str(world.enrolment_b.pk)},
     }
 
 
@@ -104,7 +106,13 @@ def _other_states(world):
     def revoked():  # the certificate page offers reissue instead of revoke
         certificate_revoke(actor=world.admin, certificate=world.certificate_a, reason="Test")
 
-    return [revoked]
+    def review_asked():  # B's outcome page offers to withdraw the request
+        from competencies.services import signoff_request
+
+        signoff_request(actor=world.trainee_b, enrolment=world.enrolment_b, outcome_code="C1",
+                        evidence_ids=[world.evidence_b.pk])
+
+    return [revoked, review_asked]
 
 
 def _next_steps(client, user, form):
