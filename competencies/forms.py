@@ -52,7 +52,8 @@ class ReviewRequestForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=SignOff.Decision.choices, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(choices=SignOff.Decision.choices, widget=forms.RadioSelect,
+                                 error_messages={"required": "Choose met or not yet."})
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
                               max_length=5000, help_text="Required for not yet.")
     request_id = forms.IntegerField(required=False, widget=forms.HiddenInput)

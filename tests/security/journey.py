@@ -103,7 +103,8 @@ def run_journey(world, client, capture, *, notes: str, reflection: str, text: st
     journey.downloads["credential.json"] = client.get(f"/certificates/{certificate.pk}/credential/").content
     client.force_login(world.admin)
     with capture(execute=True):
-        _ok(client.post(f"/manage/certificates/{certificate.pk}/revoke/", {"reason": text}), "revoke")
+        _ok(client.post(f"/manage/certificates/{certificate.pk}/revoke/", {"reason": text, "confirm": "on"}),
+            "revoke")
     certificate.refresh_from_db()
     assert certificate.status == "revoked", "the revocation was not saved"
     journey.certificate, journey.session = certificate, session
