@@ -299,14 +299,17 @@ def _valid_zone(name: str) -> bool:
 @transaction.atomic
 def profile_update(
     *, user: User, preferred_name: str, time_zone: str, deliveries: Mapping[str, str],
-    request=None,
+    legal_name: str | None = None, request=None,
 ) -> list[str]:
-    """Save what a person sets about themselves (not their legal name, which changes
-    through a verified request). Returns the names of the settings that changed;
-    one audit event names them."""
+    """Save what a person sets about themselves. Their legal name is given here only
+    while they have none (``legal_name``, proposed for verification); after that it
+    changes through a verified request. Returns the names of the settings that
+    changed; one audit event names them."""
     time_zone = time_zone.strip()
     if time_zone and not _valid_zone(time_zone):
         raise ValidationError({"time_zone": "Choose a time zone from the list."})
+    if legal_name is not None:
+        legal_name_propose(user=user, name=legal_name, request=request)
     user = User.objects.select_for_update().get(pk=user.pk)
     changed: dict[str, list[str]] = {}
     for name, value in (("preferred_name", preferred_name.strip()), ("time_zone", time_zone)):

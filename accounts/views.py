@@ -167,11 +167,10 @@ def profile(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            if ask_legal_name:
-                services.legal_name_propose(user=user, name=data["full_name"], request=request)
             services.profile_update(
                 user=user, preferred_name=data["preferred_name"], time_zone=data["time_zone"],
                 deliveries=form.deliveries(), request=request,
+                legal_name=data["full_name"] if ask_legal_name else None,
             )
         except ValidationError as error:
             add_service_errors(form, error)

@@ -6,5 +6,5 @@ app_name = "mydata"
 
 urlpatterns = [
     path("me/data/", views.index, name="index"),
-    path("me/data/<int:export_id>/download/", views.download, name="download"),
+    path("me/data/<int:record_export_id>/download/", views.download, name="download"),
 ]

@@ -21,10 +21,10 @@ def index(request):
 
 
 @access(TRAINEE)
-def download(request, export_id: int):
+def download(request, record_export_id: int):
     """Only the owner downloads, and only while it is offered."""
     try:
-        filename, data = services.record_export_read(user=request.user, export_id=export_id)
+        filename, data = services.record_export_read(user=request.user, export_id=record_export_id)
     except RecordExport.DoesNotExist:
         raise Http404("No such download.") from None
     except services.ExportNotOffered:

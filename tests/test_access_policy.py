@@ -90,7 +90,7 @@ RECORD_URLS = {
     ),
     # A download of a person's whole record: its owner alone.
     "mydata:download": (
-        lambda w: {"export_id": str(w.record_export_a.pk)},
+        lambda w: {"record_export_id": str(w.record_export_a.pk)},
         frozenset({"trainee_a"}),
     ),
     # A notification is read by the person it is for, nobody else.

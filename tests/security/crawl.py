@@ -19,6 +19,7 @@ ALLAUTH_FORMS = (
 def is_ours(name: str) -> bool:
     if name.split(":")[0] in (
         "accounts", "courses", "competencies", "consultation", "certificates", "jobs",
+        "notifications", "mydata",
     ):
         return True
     if name in ("home",) or name in ALLAUTH_FORMS:

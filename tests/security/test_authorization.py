@@ -42,6 +42,9 @@ OWNED_BY_A = {
     # People pages (program admins only): A's account and A's legal name request.
     "user_id": lambda w: w.trainee_a.pk,
     "request_id": lambda w: w.name_request_a.pk,
+    # A's own notification and A's download of their record.
+    "notification_id": lambda w: w.notification_a.pk,
+    "record_export_id": lambda w: w.record_export_a.pk,
 }
 # Ids of things nobody owns: curriculum lessons and their checks and reflection prompts
 # (readable by every enrolled trainee; each action writes only to the caller's own
@@ -60,7 +63,7 @@ THIRD_PARTY_ID_URLS = {
     "mfa_edit_webauthn": "allauth looks keys up among the signed-in user's own",
 }
 OUR_APPS = ("accounts", "audit", "certificates", "cms", "competencies", "config",
-            "consultation", "courses", "jobs")
+            "consultation", "courses", "jobs", "mydata", "notifications")
 
 
 def _id_params(route) -> list[str]:

@@ -260,7 +260,8 @@ def _project_templates() -> list[Path]:
 
 
 # Rendered by WeasyPrint into PDFs, never sent to a browser: their <style> is fine.
-PDF_TEMPLATES = {"certificates/certificate_pdf.html", "consultation/hours_pdf.html"}
+PDF_TEMPLATES = {"certificates/certificate_pdf.html", "consultation/hours_pdf.html",
+                 "mydata/record_pdf.html"}
 
 
 def test_no_template_has_inline_script_or_event_handlers():

@@ -21,6 +21,7 @@ from wagtail.models import Page, Site
 
 from accounts.mfa import totp_activate
 from accounts.models import User
+from accounts.services import profile_update
 from cms.models import HomePage, LessonPage
 from cms.services import curriculum_load_bundled
 from competencies import services as records
@@ -33,10 +34,25 @@ from courses import services
 from courses.models import Cohort, Enrolment, LessonProgress, Program, TrainerAssignment
 from demo.certificate_images import seal_png, signature_png
 from demo.completion import complete_enrolment, complete_lessons
+from notifications.kinds import Delivery
+from notifications.kinds import Kind as NotificationKind
+from notifications.models import Notification
+from notifications.services import notification_open
 
 DEMO_PASSWORD = "kapstone-demo-pass"
 # Base32; the same secret every run so an authenticator app set up once keeps working.
 DEMO_TOTP_SECRET = "KAPSTONEDEMOKAPSTONEDEMOKAPSTONE"
+
+# email: preferred name, time zone ("" = the program's), kinds e-mailed in the daily digest
+PROFILES = {
+    "admin@kapstone.test": ("Alex", "", ()),
+    "editor@kapstone.test": ("Sam", "", ()),
+    "trainer.okafor@kapstone.test": ("Maya", "", ()),
+    "trainer.ferreira@kapstone.test": ("Luis", "", ()),
+    "trainee.ellis@kapstone.test": ("Jordan", "America/Los_Angeles", ()),
+    "trainee.raman@kapstone.test": ("Priya", "", (NotificationKind.HOURS, NotificationKind.REVIEWS)),
+    "trainee.nakamura@kapstone.test": ("Dana", "", ()),
+}
 
 PEOPLE = [
     # email, full name, roles
@@ -136,7 +152,24 @@ class Command(BaseCommand):
                                     [okafor, ferreira], admin)
         self._consultations(Enrolment.objects.get(trainee=ellis, cohort=cohort), okafor)
         self._consultations(Enrolment.objects.get(trainee=raman, cohort=cohort), ferreira)
+        self._profiles(users)
         self._signing_key()
+
+    def _profiles(self, users) -> None:
+        """Preferred names, a trainee in California's time zone, a trainee who reads
+        hours and reviews in the daily digest, and a notification already read."""
+        for email, (preferred, zone, digest) in PROFILES.items():
+            user = users[email]
+            if user.preferred_name:
+                continue
+            profile_update(
+                user=user, preferred_name=preferred, time_zone=zone,
+                deliveries={kind: (Delivery.DIGEST if kind in digest else Delivery.IMMEDIATE)
+                            for kind in NotificationKind.values},
+            )
+            oldest = Notification.objects.filter(user=user).order_by("created_at", "pk").first()
+            if oldest is not None:
+                notification_open(user=user, notification_id=oldest.pk)
 
     def _person(self, email, name, roles) -> User:
         user = User.objects.filter(email=email).first()
