@@ -116,6 +116,16 @@ for _verb, _template, _people in [
     ("job.retried", "{actor} retried the background job {target}", {}),
     ("collection.made_public", "{actor} made the collection {collection} public: {reason}", {}),
     ("collection.made_private", "{actor} made the collection {collection} private", {}),
+    ("evidence.updated", _of_trainee("{actor} edited evidence for {outcome}", ": {target}"), _TRAINEE),
+    ("evidence.removed", "{actor} removed evidence from {outcome}: {title}", {}),
+    ("signoff.request_withdrawn", _of_trainee("{actor} withdrew a review request ({outcome})"), _TRAINEE),
+    ("knowledge_check.attempt_granted", "{actor} gave {trainee} another attempt at a knowledge check",
+     {"trainee": "trainee"}),
+    ("name_change.proposed", "{actor} gave their legal name as {requested_name}", {}),
+    ("person.profile_changed", "{actor} changed their profile", {}),
+    ("record_export.requested", "{actor} asked for a download of their record", {}),
+    ("record_export.built", "A download of a person's record was prepared", {}),
+    ("record_export.downloaded", "{actor} downloaded their record", {}),
 ]:
     register(_verb, _template, **_people)
 

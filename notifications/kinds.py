@@ -14,6 +14,7 @@ class Kind(models.TextChoices):
     APPLICATIONS = "applications", "Applications to a cohort"
     CERTIFICATES = "certificates", "Certificates (issued, revoked, replaced)"
     REMINDERS = "reminders", "Reminders of work waiting for you"
+    LEARNING = "learning", "Lessons and knowledge checks"
     RECORD = "record", "Your data download"
 
 
@@ -39,6 +40,7 @@ KIND_OF_TEMPLATE: dict[str, str] = {
     "certificate_issued": Kind.CERTIFICATES,
     "certificate_revoked": Kind.CERTIFICATES,
     "certificate_credential_replaced": Kind.CERTIFICATES,
+    "knowledge_check_attempt_granted": Kind.LEARNING,
     "record_export_ready": Kind.RECORD,
 }
 

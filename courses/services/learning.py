@@ -234,7 +234,7 @@ def knowledge_check_grant(*, actor, enrolment: Enrolment, lesson, check_id: str)
     )
     audit_record(verb="knowledge_check.attempt_granted", target=enrolment, actor=actor,
                  details={"lesson": lesson.pk, "check": check_id, "allowed": allowed + 1})
-    notify(enrolment.trainee.email, "knowledge_check_attempt_granted", {
+    notify(enrolment.trainee, "knowledge_check_attempt_granted", {
         "lesson": lesson.title, "check": check.title, "granted_by": str(actor),
     })
     return grant

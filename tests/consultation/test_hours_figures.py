@@ -72,9 +72,11 @@ def test_a_form_with_errors_comes_back_where_the_form_is(world, client):
         "trainer": world.trainer_a.pk, "date": YESTERDAY.isoformat(), "minutes": "",
         "category": "E1", "format": "individual", "modality": "video"})
     page = response.content.decode()
-    # The error stands beside its field: after the minutes input, before the next field.
+    # The summary above the form links to the field, and the error stands beside its
+    # field too: after the minutes input, before the next field.
+    assert 'href="#id_minutes">Minutes: This field is required.' in page
     minutes_at = page.index('name="minutes"')
-    assert minutes_at < page.index("This field is required.") < page.index('name="category"')
+    assert minutes_at < page.index("This field is required.", minutes_at) < page.index('name="category"')
     logged = client.post(reverse("consultation:my_hours"), {
         "trainer": world.trainer_a.pk, "date": YESTERDAY.isoformat(), "minutes": "60",
         "category": "E1", "format": "individual", "modality": "video"})

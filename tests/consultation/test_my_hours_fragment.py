@@ -75,11 +75,11 @@ def _statement_changed(world):
 
 CHANGES = [
     (_session_logged, ("+", ">75<")),
-    (_session_confirmed, ("+", "1 of 2 hours confirmed")),
+    (_session_confirmed, ("+", "1:00 of 2:00 hours confirmed")),
     (_session_disputed, ("+", "Disputed")),
     (_session_withdrawn, ("+", "Withdrawn")),
     (_trainer_renamed, ("+", "Dr Renamed Trainer")),
-    (_framework_version_moved, ("+", "of 7 hours confirmed")),
+    (_framework_version_moved, ("+", "of 7:00 hours confirmed")),
     (_statement_changed, ("+", "A statement nobody has seen before")),
 ]
 
