@@ -23,7 +23,7 @@ def _profile_post(**changes) -> dict:
     data = {"preferred_name": "", "time_zone": "", "delivery_reviews": "immediate",
             "delivery_hours": "immediate", "delivery_applications": "immediate",
             "delivery_certificates": "immediate", "delivery_reminders": "immediate",
-            "delivery_record": "immediate"}
+            "delivery_learning": "immediate", "delivery_record": "immediate"}
     data.update(changes)
     return data
 

@@ -206,13 +206,13 @@ def test_whole_journey(server, new_page, sign_in, totp_now, steps, tmp_path):
     for code in KNOWLEDGE + COMPETENCIES:
         trainee.goto(outcome_urls[code])  # the link of that outcome on My outcomes
         expect(trainee.get_by_role("heading", level=1)).to_contain_text(code)
-        if code in COMPETENCIES:
-            trainee.get_by_label("Title").fill(f"Supervised practice for {code}")
-            trainee.get_by_role("textbox", name="Written reflection").fill(
-                f"A session in which I practised {code}, with what I would do differently.")
-            trainee.get_by_role("button", name="Add evidence").click()
-            expect(trainee.get_by_text("Evidence added.")).to_be_visible()
-            trainee.get_by_label(f"Supervised practice for {code}").check()
+        # A review request carries at least one piece of evidence (pre-selected).
+        trainee.get_by_label("Title").fill(f"Supervised practice for {code}")
+        trainee.get_by_role("textbox", name="Written reflection").fill(
+            f"A session in which I practised {code}, with what I would do differently.")
+        trainee.get_by_role("button", name="Add evidence").click()
+        expect(trainee.get_by_text("Evidence added.")).to_be_visible()
+        expect(trainee.get_by_label(f"Supervised practice for {code}")).to_be_checked()
         trainee.get_by_role("button", name="Ask my trainers for review").click()
         expect(trainee.get_by_text("Your trainers have been asked to review this outcome.")).to_be_visible()
         expect(trainee.locator("h1 .badge")).to_have_text("Awaiting review")
